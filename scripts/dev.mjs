@@ -1,0 +1,30 @@
+// `npm run dev`: the one command that starts Kiln locally. On first run it writes random local
+// keys to .dev.vars (git-ignored); every run builds what the Worker serves, applies the D1
+// migrations to the local database and starts `wrangler dev` with the dashboard.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomKey } from "./local-server.mjs";
+
+const root = path.resolve(import.meta.dirname, "..");
+const bin = (name) => path.join(root, "node_modules/.bin", name);
+const run = (cmd, args) => {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+};
+
+const varsFile = path.join(root, ".dev.vars");
+if (!existsSync(varsFile)) {
+  writeFileSync(varsFile, `KILN_ADMIN_KEY=${randomKey()}\nKILN_SIGNING_KEY=${randomKey()}\n`, { mode: 0o600 });
+  console.log("Wrote random local keys to .dev.vars");
+}
+const adminKey = /^KILN_ADMIN_KEY=(.*)$/m.exec(readFileSync(varsFile, "utf8"))?.[1];
+
+run("node", ["scripts/build.mjs"]);
+run(bin("wrangler"), ["d1", "migrations", "apply", "kiln", "--local"]);
+
+const port = process.env.PORT ?? "8787";
+console.log(`\n  Kiln dashboard: http://localhost:${port}\n  Admin key:      ${adminKey}\n`);
+const child = spawn(bin("wrangler"), ["dev", "--port", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+child.on("exit", (code) => process.exit(code ?? 0));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

@@ -1,0 +1,35 @@
+// Tests run inside workerd through @cloudflare/vitest-plugin, against real D1, Durable Objects,
+// Queues, Workflows and the Worker Loader, configured from wrangler.toml.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        remoteBindings: false,
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            KILN_ADMIN_KEY: "test-admin-key-0123456789abcdef0123456789",
+            KILN_SIGNING_KEY: "test-signing-key-0123456789abcdef0123456789",
+          },
+          // Replaces wrangler's consumer settings entirely (platform notes §3): repeat them, faster.
+          queueConsumers: {
+            "kiln-jobs": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 2, retryDelay: 0, deadLetterQueue: "kiln-jobs-dlq" },
+            "kiln-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05 },
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      setupFiles: ["./test/helpers/setup.ts"],
+      testTimeout: 20_000,
+      hookTimeout: 20_000,
+    },
+  };
+});

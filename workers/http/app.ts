@@ -1,0 +1,26 @@
+/**
+ * The Hono app: request context, authentication, the route areas, and one error handler.
+ */
+import { Hono } from "hono";
+import { AppError, onError, problemResponse } from "./errors";
+import { requireAuth } from "./middleware/auth";
+import { requestContext } from "./middleware/request-id";
+import { functionsRoutes } from "./routes/functions.routes";
+import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
+import { runsRoutes } from "./routes/runs.routes";
+import { sessionRoutes } from "./routes/session.routes";
+import { toolsRoutes } from "./routes/tools.routes";
+import type { AppEnv } from "./types";
+
+export const app = new Hono<AppEnv>()
+  .use(requestContext)
+  .get("/healthz", (c) => c.json({ ok: true }))
+  .route("/v1/session", sessionRoutes)
+  .use("/v1/*", requireAuth)
+  .route("/v1/functions", functionsRoutes)
+  .route("/v1/tools", toolsRoutes)
+  .route("/v1/runs", runsRoutes)
+  .route("/v1/keys", keysRoutes)
+  .route("/v1/tokens", tokensRoutes)
+  .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
+  .onError(onError);

@@ -1,0 +1,55 @@
+/**
+ * Authentication (bearer credential or dashboard session cookie) and scope checks. Why a
+ * credential was refused is never told: missing, malformed, expired and unknown all get one 401.
+ */
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import type { Scope } from "../../lib/contracts/keys";
+import { checkAccess } from "../../lib/domain/access";
+import { type Authenticated, authenticateBearer, authenticateSession } from "../../lib/infra/auth";
+import { touchKey } from "../../lib/infra/db/keys.repo";
+import { AppError } from "../errors";
+import type { AppEnv } from "../types";
+
+export const SESSION_COOKIE = "kiln_session";
+const TOUCH_EVERY_MS = 60_000;
+
+function authEnv(c: Context<AppEnv>) {
+  return { adminKey: c.env.KILN_ADMIN_KEY, signingKey: c.env.KILN_SIGNING_KEY, db: c.get("db") };
+}
+
+async function authenticate(c: Context<AppEnv>): Promise<Authenticated | null> {
+  const header = c.req.header("authorization");
+  if (header !== undefined) {
+    const match = /^Bearer ([\x21-\x7e]{1,2048})$/.exec(header);
+    return match?.[1] ? authenticateBearer(authEnv(c), match[1]) : null;
+  }
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? authenticateSession(authEnv(c), cookie) : null;
+}
+
+/** Requires a valid credential on every route it guards. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = await authenticate(c);
+  if (!auth) {
+    throw new AppError("unauthorized", 401, "a valid credential is required: send `Authorization: Bearer <key>`", {
+      headers: { "www-authenticate": 'Bearer realm="kiln"' },
+    });
+  }
+  const { grant } = auth;
+  const now = Date.now();
+  if (grant && (grant.lastUsedAt === null || now - grant.lastUsedAt > TOUCH_EVERY_MS)) {
+    grant.lastUsedAt = now;
+    c.executionCtx.waitUntil(touchKey(c.get("db"), grant.id, now));
+  }
+  c.set("principal", auth.principal);
+  await next();
+});
+
+/** Throws 403 unless the caller holds `scope` (and may touch function `fn`, when given). */
+export function authorize(c: Context<AppEnv>, scope: Scope, fn?: string): void {
+  const denied = checkAccess(c.get("principal"), scope, fn);
+  if (denied?.reason === "missing_scope") throw new AppError("forbidden", 403, `this credential lacks the "${scope}" scope`);
+  if (denied?.reason === "function_not_allowed") throw new AppError("forbidden", 403, `this credential may not use function "${fn}"`);
+}

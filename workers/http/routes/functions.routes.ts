@@ -1,0 +1,116 @@
+/**
+ * /v1/functions: deploy, list, inspect, version history, rollback, delete.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { DeployRequest, FunctionName, MAX_SOURCE_BYTES, RollbackRequest } from "../../lib/contracts/functions";
+import { canTouchFunction } from "../../lib/domain/access";
+import { activateVersion, deleteFunction, getVersionSource, listFunctions, listVersions } from "../../lib/infra/db/functions.repo";
+import { deployFunction } from "../../runtime/deploy";
+import { AppError, notFound } from "../errors";
+import { authorize } from "../middleware/auth";
+import type { AppEnv } from "../types";
+import { parseWith, readBody } from "../validate";
+import { iso, manifestOf } from "../views";
+
+const tooLarge = () => {
+  throw new AppError("payload_too_large", 413, `the deploy request exceeds ${2 * MAX_SOURCE_BYTES} bytes`);
+};
+
+function nameParam(raw: string): string {
+  return parseWith(FunctionName, raw, "/name");
+}
+
+async function versionsOf(db: AppEnv["Variables"]["db"], name: string) {
+  const rows = await listVersions(db, name);
+  return rows.map((v) => ({
+    id: v.id,
+    function: name,
+    number: v.number,
+    active: v.id === v.activeVersionId,
+    manifest: manifestOf(v.manifest),
+    entry: v.entry,
+    sha256: v.sha256,
+    sizeBytes: v.sizeBytes,
+    createdAt: new Date(v.createdAt).toISOString(),
+    createdBy: v.createdBy,
+  }));
+}
+
+export const functionsRoutes = new Hono<AppEnv>()
+  .post("/", bodyLimit({ maxSize: 2 * MAX_SOURCE_BYTES, onError: tooLarge }), async (c) => {
+    authorize(c, "functions:write");
+    const req = await readBody(c, DeployRequest);
+    authorize(c, "functions:write", req.name);
+    const principal = c.get("principal");
+    const v = await deployFunction(c.get("db"), c.env.LOADER, req, principal.keyId);
+    return c.json(
+      {
+        id: v.id,
+        function: req.name,
+        number: v.number,
+        active: true,
+        manifest: v.manifest,
+        sha256: v.sha256,
+        sizeBytes: v.sizeBytes,
+        createdAt: iso(v.createdAt),
+      },
+      201,
+    );
+  })
+  .get("/", async (c) => {
+    authorize(c, "functions:read");
+    const principal = c.get("principal");
+    const rows = await listFunctions(c.get("db"));
+    const items = rows
+      .filter((f) => canTouchFunction(principal, f.name))
+      .map((f) => ({
+        id: f.id,
+        name: f.name,
+        description: f.description,
+        activeVersion: f.activeVersion,
+        exposures: f.manifest ? manifestOf(f.manifest).exposures : { tool: false, job: false },
+        createdAt: new Date(f.createdAt).toISOString(),
+        updatedAt: new Date(f.updatedAt).toISOString(),
+        lastRun: f.lastRun ? (JSON.parse(f.lastRun) as { id: string; status: string; createdAt: number }) : null,
+      }))
+      .map((f) => ({ ...f, lastRun: f.lastRun ? { ...f.lastRun, createdAt: new Date(f.lastRun.createdAt).toISOString() } : null }));
+    return c.json({ items });
+  })
+  .get("/:name", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    authorize(c, "functions:read", name);
+    const versions = await versionsOf(c.get("db"), name);
+    const active = versions.find((v) => v.active);
+    if (!active) throw notFound(`function "${name}"`);
+    return c.json({ name, description: active.manifest.description, activeVersion: active, versions: versions.length });
+  })
+  .get("/:name/versions", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    authorize(c, "functions:read", name);
+    const items = await versionsOf(c.get("db"), name);
+    if (items.length === 0) throw notFound(`function "${name}"`);
+    return c.json({ items });
+  })
+  .get("/:name/versions/:number{[0-9]+}", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    authorize(c, "functions:read", name);
+    const number = Number(c.req.param("number"));
+    const row = await getVersionSource(c.get("db"), name, number);
+    if (!row) throw notFound(`version ${number} of "${name}"`);
+    return c.json({ function: name, number, files: JSON.parse(row.source) as Record<string, string> });
+  })
+  .post("/:name/rollback", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    authorize(c, "functions:write", name);
+    const { version } = await readBody(c, RollbackRequest);
+    if (!(await activateVersion(c.get("db"), name, version, Date.now()))) throw notFound(`version ${version} of "${name}"`);
+    const items = await versionsOf(c.get("db"), name);
+    return c.json({ activeVersion: items.find((v) => v.active) });
+  })
+  .delete("/:name", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    authorize(c, "functions:write", name);
+    if (!(await deleteFunction(c.get("db"), name))) throw notFound(`function "${name}"`);
+    return c.body(null, 204);
+  });

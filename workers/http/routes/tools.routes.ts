@@ -1,0 +1,71 @@
+/**
+ * /v1/tools: call a function synchronously, and the tool catalog in agent-framework formats.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { FunctionName } from "../../lib/contracts/functions";
+import { canTouchFunction } from "../../lib/domain/access";
+import { validateInput } from "../../lib/domain/json-schema";
+import { renderTool } from "../../lib/domain/tool-catalog";
+import { listActiveManifests } from "../../lib/infra/db/catalog.repo";
+import { getActiveFunction } from "../../lib/infra/db/functions.repo";
+import { callTool } from "../../runtime/call-tool";
+import { AppError, notFound } from "../errors";
+import { authorize } from "../middleware/auth";
+import type { AppEnv } from "../types";
+import { parseWith, readJsonBody, readQuery } from "../validate";
+
+export const MAX_TOOL_INPUT_BYTES = 1024 * 1024;
+
+const CatalogQuery = z.strictObject({ format: z.enum(["kiln", "openai", "anthropic", "mcp"]).default("kiln") });
+
+const tooLarge = () => {
+  throw new AppError("payload_too_large", 413, `tool input is limited to ${MAX_TOOL_INPUT_BYTES} bytes`);
+};
+
+export const toolsRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    authorize(c, "tools:call");
+    const { format } = readQuery(c, CatalogQuery);
+    const principal = c.get("principal");
+    const origin = new URL(c.req.url).origin;
+    const tools = (await listActiveManifests(c.get("db")))
+      .filter((f) => f.manifest.exposures.tool && canTouchFunction(principal, f.name))
+      .map((f) =>
+        renderTool(
+          { name: f.name, description: f.manifest.description, input: f.manifest.input, output: f.manifest.output },
+          format,
+          origin,
+        ),
+      );
+    return c.json({ format, tools });
+  })
+  .post("/:name", bodyLimit({ maxSize: MAX_TOOL_INPUT_BYTES, onError: tooLarge }), async (c) => {
+    const name = parseWith(FunctionName, c.req.param("name"), "/name");
+    authorize(c, "tools:call", name);
+    const fn = await getActiveFunction(c.get("db"), name);
+    if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
+    const input = c.req.header("content-length") === "0" ? {} : await readJsonBody(c);
+    const issues = validateInput(fn.versionId, fn.manifest.input, input);
+    if (issues.length > 0) throw new AppError("validation_failed", 400, `input does not match the schema of "${name}"`, { issues });
+    const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
+    c.executionCtx.waitUntil(save());
+    c.header("Kiln-Run-Id", runId);
+    switch (outcome.status) {
+      case "succeeded":
+        return c.body(outcome.output, 200, { "content-type": "application/json" });
+      case "invalid_input":
+        throw new AppError("validation_failed", 400, `input does not match the schema of "${name}"`, { issues: outcome.issues, runId });
+      case "timed_out":
+        throw new AppError("function_timeout", 504, outcome.error.message, { runId });
+      case "failed":
+        if (outcome.reason === "output_too_large") throw new AppError("output_too_large", 502, outcome.error.message, { runId });
+        throw new AppError(
+          "function_failed",
+          502,
+          outcome.error.step ? `step "${outcome.error.step}" failed: ${outcome.error.message}` : outcome.error.message,
+          { runId },
+        );
+    }
+  });

@@ -1,0 +1,45 @@
+/**
+ * Reading request input: JSON bodies and query strings, parsed with a zod schema, turned into 400
+ * problem documents with per-field issues.
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { FieldIssue } from "../lib/contracts/problem";
+import { AppError } from "./errors";
+
+export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
+  return error.issues.map((i) => ({ path: `${prefix}/${i.path.join("/")}`, message: i.message }));
+}
+
+/** The body as JSON, without schema: malformed JSON and wrong media types are 4xx. */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError("unsupported_media_type", 415, "send the body as application/json");
+  }
+  const text = await c.req.text();
+  if (text.trim() === "") throw new AppError("invalid_json", 400, "the request body is empty; send a JSON document");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError("invalid_json", 400, `the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError("validation_failed", 400, "the request does not match the expected shape", {
+      issues: zodIssues(parsed.error, prefix),
+    });
+  }
+  return parsed.data;
+}
+
+export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  return parseWith(schema, await readJsonBody(c));
+}
+
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return parseWith(schema, c.req.query());
+}

@@ -1,0 +1,103 @@
+/**
+ * Functions, versions and their manifest: the deploy request and what the API returns.
+ * Imports nothing but zod.
+ */
+import { z } from "zod";
+
+/** A function name: a lowercase slug, usable in URLs, tool names and MCP. */
+export const FunctionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lowercase slug: a-z, 0-9 and '-', starting with a letter, at most 63 characters");
+export type FunctionName = z.infer<typeof FunctionName>;
+
+/** A source file path inside a function: relative, no '..', a .ts or .js module (or .json data). */
+export const SourcePath = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_\-./]+\.(ts|mts|js|mjs|json)$/,
+    "must be a relative .ts, .js or .json path without '..'",
+  );
+
+/** A JSON Schema document (validated structurally when it is compiled). */
+export const JsonSchema = z.record(z.string(), z.unknown());
+export type JsonSchema = z.infer<typeof JsonSchema>;
+
+export const HostPattern = z
+  .string()
+  .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/, "must be a host name, optionally starting with '*.'");
+
+export const RetryPolicy = z.strictObject({
+  limit: z.number().int().min(0).max(20),
+  delayMs: z.number().int().min(0).max(3_600_000),
+  backoff: z.enum(["constant", "linear", "exponential"]),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const Exposures = z.strictObject({ tool: z.boolean(), job: z.boolean() });
+export type Exposures = z.infer<typeof Exposures>;
+
+/** Everything about a version except its code. Stored with the version, immutable. */
+export const Manifest = z.strictObject({
+  description: z.string().max(1000),
+  input: JsonSchema,
+  output: JsonSchema.nullable(),
+  secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/)).max(50),
+  egress: z.array(HostPattern).max(50),
+  timeoutMs: z.number().int().min(100).max(900_000),
+  retries: RetryPolicy,
+  concurrency: z.number().int().min(1).max(1000).nullable(),
+  exposures: Exposures,
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** What a deploy may set in the manifest; anything omitted comes from the code's defineFunction() or the defaults. */
+export const ManifestOverrides = Manifest.partial();
+export type ManifestOverrides = z.infer<typeof ManifestOverrides>;
+
+export const MAX_SOURCE_BYTES = 512 * 1024;
+
+export const DeployRequest = z
+  .strictObject({
+    name: FunctionName,
+    /** One-file shorthand: the source of `entry` (default index.ts). */
+    code: z.string().min(1).optional(),
+    /** Several files: path → source. */
+    files: z.record(SourcePath, z.string()).optional(),
+    entry: SourcePath.optional(),
+    manifest: ManifestOverrides.optional(),
+  })
+  .refine((d) => (d.code === undefined) !== (d.files === undefined), {
+    message: "give exactly one of `code` or `files`",
+    path: ["code"],
+  });
+export type DeployRequest = z.infer<typeof DeployRequest>;
+
+export const RollbackRequest = z.strictObject({ version: z.number().int().min(1) });
+export type RollbackRequest = z.infer<typeof RollbackRequest>;
+
+export const VersionView = z.object({
+  id: z.string(),
+  function: z.string(),
+  number: z.number(),
+  active: z.boolean(),
+  manifest: Manifest,
+  entry: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type VersionView = z.infer<typeof VersionView>;
+
+export const FunctionView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  activeVersion: z.number().nullable(),
+  exposures: Exposures,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastRun: z.object({ id: z.string(), status: z.string(), createdAt: z.string() }).nullable(),
+});
+export type FunctionView = z.infer<typeof FunctionView>;

@@ -1,0 +1,128 @@
+/**
+ * Credentials: the admin key, API keys (`kiln_<id>_<secret>`) and jose-signed JWTs (agent tokens
+ * and dashboard sessions). Every failure is the same generic `null` to callers: why a credential
+ * was refused is never told to the client.
+ */
+import { errors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import { Scope } from "../contracts/keys";
+import type { Principal } from "../domain/access";
+import { constantTimeEqual, sha256Hex } from "./crypto";
+import type { Db } from "./db/functions.repo";
+import { findKeyGrant, type KeyGrant } from "./db/keys.repo";
+import { randomToken } from "./ids";
+
+const KEY_PATTERN = /^kiln_([0-9a-z]{26})_([A-Za-z0-9_-]{43})$/;
+const ISSUER = "kiln";
+const AUDIENCE = "kiln";
+
+export interface NewKeySecret {
+  id: string;
+  key: string;
+  secretHash: string;
+  prefix: string;
+}
+
+/** Makes a key for the given id (`key_<26 chars>`); only the hash is ever stored. */
+export async function newKeySecret(id: string): Promise<NewKeySecret> {
+  const secret = randomToken(32);
+  const body = id.slice("key_".length);
+  return { id, key: `kiln_${body}_${secret}`, secretHash: await sha256Hex(secret), prefix: `kiln_${body.slice(0, 6)}` };
+}
+
+export function keyPrefix(id: string): string {
+  return `kiln_${id.slice("key_".length, "key_".length + 6)}`;
+}
+
+function signingKey(secret: string): Uint8Array {
+  const bytes = new TextEncoder().encode(secret);
+  if (bytes.length < 32) throw new Error("KILN_SIGNING_KEY must be at least 32 bytes");
+  return bytes;
+}
+
+const TokenClaims = z.object({
+  sub: z.string(),
+  knd: z.enum(["token", "session"]),
+  scp: z.array(Scope),
+  fns: z.array(z.string()).nullable(),
+});
+
+export async function signToken(
+  signingSecret: string,
+  p: { kind: "token" | "session"; keyId: string; scopes: readonly Scope[]; functions: readonly string[] | null },
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  const token = await new SignJWT({ knd: p.kind, scp: p.scopes, fns: p.functions })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(p.keyId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(signingKey(signingSecret));
+  return { token, expiresAt };
+}
+
+export interface AuthEnv {
+  adminKey: string;
+  signingKey: string;
+  db: Db;
+}
+
+/** A key's grant, if the key behind a credential still exists and is not revoked. */
+async function liveGrant(db: Db, keyId: string): Promise<KeyGrant | null> {
+  const grant = await findKeyGrant(db, keyId);
+  return grant && !grant.revoked ? grant : null;
+}
+
+async function fromApiKey(env: AuthEnv, credential: string): Promise<{ principal: Principal; grant: KeyGrant } | null> {
+  const match = KEY_PATTERN.exec(credential);
+  if (!match?.[1] || !match[2]) return null;
+  const grant = await liveGrant(env.db, `key_${match[1]}`);
+  // Hash and compare even when the key is unknown, so timing says nothing about which ids exist.
+  const presented = await sha256Hex(match[2]);
+  const ok = await constantTimeEqual(presented, grant?.secretHash ?? "0".repeat(64));
+  if (!grant || !ok) return null;
+  return { principal: { kind: "key", keyId: grant.id, scopes: grant.scopes, functions: grant.functions }, grant };
+}
+
+async function fromJwt(env: AuthEnv, credential: string, expected: "token" | "session"): Promise<Principal | null> {
+  try {
+    const { payload } = await jwtVerify(credential, signingKey(env.signingKey), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    const claims = TokenClaims.safeParse(payload);
+    if (!claims.success || claims.data.knd !== expected) return null;
+    const { sub, scp, fns } = claims.data;
+    // A token never outlives the key it came from.
+    if (sub !== "admin" && !(await liveGrant(env.db, sub))) return null;
+    return { kind: expected, keyId: sub, scopes: scp, functions: fns };
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return null;
+    throw error;
+  }
+}
+
+export type Authenticated = { principal: Principal; grant?: KeyGrant };
+
+/** A bearer credential: the admin key, an API key, or an agent token. */
+export async function authenticateBearer(env: AuthEnv, credential: string): Promise<Authenticated | null> {
+  if (credential.startsWith("kiln_")) return fromApiKey(env, credential);
+  if (credential.startsWith("eyJ")) {
+    const principal = await fromJwt(env, credential, "token");
+    return principal ? { principal } : null;
+  }
+  if (await constantTimeEqual(credential, env.adminKey)) {
+    return { principal: { kind: "admin", keyId: "admin", scopes: ["admin"], functions: null } };
+  }
+  return null;
+}
+
+/** A dashboard session cookie. */
+export async function authenticateSession(env: AuthEnv, cookie: string): Promise<Authenticated | null> {
+  const principal = await fromJwt(env, cookie, "session");
+  return principal ? { principal } : null;
+}

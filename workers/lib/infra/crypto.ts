@@ -1,0 +1,22 @@
+/**
+ * Hashing and constant-time comparison for credentials.
+ */
+const encoder = new TextEncoder();
+
+export async function sha256Hex(value: string | Uint8Array): Promise<string> {
+  const data = typeof value === "string" ? encoder.encode(value) : value;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Compares two secrets in constant time. Both sides are hashed first so that lengths never leak
+ * and `timingSafeEqual` always sees equal-length buffers.
+ */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [ha, hb] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(a)),
+    crypto.subtle.digest("SHA-256", encoder.encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(ha, hb);
+}

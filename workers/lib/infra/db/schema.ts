@@ -1,0 +1,132 @@
+/**
+ * The D1 schema (drizzle). The only place tables are described; migrations are generated from it
+ * with `npm run db:generate`. Times are epoch milliseconds.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const functions = sqliteTable("functions", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  activeVersionId: text("active_version_id"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const functionVersions = sqliteTable(
+  "function_versions",
+  {
+    id: text("id").primaryKey(),
+    functionId: text("function_id")
+      .notNull()
+      .references(() => functions.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    entry: text("entry").notNull(),
+    /** JSON: path → original source, as deployed (for history and diffs). */
+    source: text("source").notNull(),
+    /** JSON: module name → compiled JavaScript, as given to the Worker Loader. */
+    modules: text("modules").notNull(),
+    /** JSON: the Manifest. */
+    manifest: text("manifest").notNull(),
+    sha256: text("sha256").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [uniqueIndex("function_versions_fn_number").on(t.functionId, t.number)],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    functionId: text("function_id").notNull(),
+    functionName: text("function_name").notNull(),
+    versionId: text("version_id").notNull(),
+    versionNumber: integer("version_number").notNull(),
+    trigger: text("trigger").notNull(),
+    status: text("status").notNull(),
+    input: text("input"),
+    output: text("output"),
+    errorMessage: text("error_message"),
+    errorName: text("error_name"),
+    errorStep: text("error_step"),
+    errorRetryable: integer("error_retryable", { mode: "boolean" }),
+    attempt: integer("attempt").notNull().default(1),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    parentRunId: text("parent_run_id"),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [
+    index("runs_created").on(t.createdAt),
+    index("runs_fn_created").on(t.functionName, t.createdAt),
+    index("runs_status_created").on(t.status, t.createdAt),
+    uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey),
+  ],
+);
+
+export const runSteps = sqliteTable(
+  "run_steps",
+  {
+    runId: text("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind").notNull(),
+    status: text("status").notNull(),
+    attempt: integer("attempt").notNull(),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+    error: text("error"),
+    output: text("output"),
+  },
+  (t) => [uniqueIndex("run_steps_pk").on(t.runId, t.seq)],
+);
+
+export const runSpans = sqliteTable(
+  "run_spans",
+  {
+    runId: text("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    step: text("step"),
+    method: text("method").notNull(),
+    host: text("host").notNull(),
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    startedAt: integer("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+  },
+  (t) => [uniqueIndex("run_spans_pk").on(t.runId, t.seq)],
+);
+
+export const runLogs = sqliteTable(
+  "run_logs",
+  {
+    runId: text("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    level: text("level").notNull(),
+    message: text("message").notNull(),
+    data: text("data"),
+    step: text("step"),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("run_logs_pk").on(t.runId, t.seq)],
+);
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** SHA-256 of the secret part, hex. The key itself is never stored. */
+  secretHash: text("secret_hash").notNull(),
+  /** JSON array of scopes. */
+  scopes: text("scopes").notNull(),
+  /** JSON array of function names, or null for all. */
+  functions: text("functions"),
+  createdAt: integer("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  lastUsedAt: integer("last_used_at"),
+  revokedAt: integer("revoked_at"),
+});

@@ -1,0 +1,103 @@
+/**
+ * Deploying a function: compile the sources, load them once in a throw-away isolate to read what
+ * the code declares, resolve the manifest, then store an immutable version and activate it.
+ * Nothing is stored unless every step succeeded.
+ */
+
+import { type DeployRequest, MAX_SOURCE_BYTES, type Manifest } from "../lib/contracts/functions";
+import { type Declared, resolveManifest } from "../lib/domain/manifest";
+import { AppError } from "../lib/errors";
+import { sha256Hex } from "../lib/infra/crypto";
+import { createVersion, type Db } from "../lib/infra/db/functions.repo";
+import { newId } from "../lib/infra/ids";
+import { compile } from "./compile";
+import { loadFunction } from "./loader";
+import { withTimeout } from "./timeout";
+
+const DESCRIBE_TIMEOUT_MS = 10_000;
+
+export interface Deployed {
+  id: string;
+  number: number;
+  manifest: Manifest;
+  entry: string;
+  sha256: string;
+  sizeBytes: number;
+  createdAt: number;
+}
+
+function sourcesOf(req: DeployRequest): { files: Record<string, string>; entry: string } {
+  if (req.code !== undefined) {
+    const entry = req.entry ?? "index.ts";
+    return { files: { [entry]: req.code }, entry };
+  }
+  const files = req.files ?? {};
+  const paths = Object.keys(files);
+  const entry = req.entry ?? (paths.length === 1 ? paths[0] : ["index.ts", "index.js"].find((p) => p in files));
+  if (!entry)
+    throw new AppError("validation_failed", 400, "say which file is the entry", {
+      issues: [{ path: "/entry", message: "required when there are several files and none is index.ts" }],
+    });
+  return { files, entry };
+}
+
+async function describeCode(
+  loader: WorkerLoader,
+  probeId: string,
+  name: string,
+  code: { entry: string; modules: Record<string, string> },
+): Promise<Declared> {
+  // A throw-away isolate id: the real one is loaded later with the resolved egress allow-list.
+  const isolate = loadFunction(loader, { id: probeId, functionName: name, versionNumber: 0, manifest: { egress: [] } }, async () => code);
+  try {
+    const timedOut = () => {
+      throw new Error(`evaluating the module took longer than ${DESCRIBE_TIMEOUT_MS} ms`);
+    };
+    return await withTimeout<Declared>(isolate.describe(), DESCRIBE_TIMEOUT_MS, timedOut);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AppError("load_error", 400, `the function failed to load: ${message}`);
+  }
+}
+
+export async function deployFunction(
+  db: Db,
+  loader: WorkerLoader,
+  req: DeployRequest,
+  createdBy: string,
+  now = Date.now(),
+): Promise<Deployed> {
+  const { files, entry } = sourcesOf(req);
+  const encoder = new TextEncoder();
+  const sizeBytes = Object.entries(files).reduce((n, [p, s]) => n + encoder.encode(p).length + encoder.encode(s).length, 0);
+  if (sizeBytes > MAX_SOURCE_BYTES) {
+    throw new AppError("payload_too_large", 413, `the sources are ${sizeBytes} bytes; the limit is ${MAX_SOURCE_BYTES}`);
+  }
+  const compiled = await compile(files, entry);
+  if (!compiled.ok) {
+    const { message, file, line, column } = compiled.error;
+    throw new AppError("compile_error", 400, `${file}:${line}:${column}: ${message}`, { location: { file, line, column } });
+  }
+  const id = newId("ver", now);
+  const declared = await describeCode(loader, `${id}:describe`, req.name, compiled.value);
+  const resolved = resolveManifest(declared, req.manifest);
+  if (!resolved.ok) throw new AppError("validation_failed", 400, "the resolved manifest is invalid", { issues: resolved.issues });
+  const sha256 = await sha256Hex(JSON.stringify([entry, files]));
+  const number = await createVersion(
+    db,
+    req.name,
+    newId("fn", now),
+    {
+      id,
+      entry: compiled.value.entry,
+      source: files,
+      modules: compiled.value.modules,
+      manifest: resolved.manifest,
+      sha256,
+      sizeBytes,
+      createdBy,
+    },
+    now,
+  );
+  return { id, number, manifest: resolved.manifest, entry, sha256, sizeBytes, createdAt: now };
+}

@@ -1,0 +1,91 @@
+/**
+ * One synchronous invocation of a function version (a tool call): dispatch into its isolate,
+ * enforce Kiln's wall-clock timeout, and reduce whatever happened to a run outcome. A crash, a
+ * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
+ */
+import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
+import type { InvokeResult } from "./isolate/kiln";
+import type { FunctionIsolate } from "./loader";
+import { withTimeout } from "./timeout";
+
+/** Largest JSON output a run may return. */
+export const MAX_OUTPUT_CHARS = 1024 * 1024;
+
+export type Outcome =
+  | { status: "succeeded"; output: string; trace: Trace }
+  | { status: "invalid_input"; issues: { path: string; message: string }[]; trace: Trace }
+  | {
+      status: Extract<RunStatus, "failed" | "timed_out">;
+      error: RunError;
+      reason: "error" | "timeout" | "output_too_large" | "crash";
+      trace: Trace;
+    };
+
+const EMPTY_TRACE: Trace = { steps: [], spans: [], logs: [] };
+
+export interface InvokeOptions {
+  runId: string;
+  trigger: RunTrigger;
+  attempt: number;
+  functionName: string;
+  versionNumber: number;
+  timeoutMs: number;
+  secrets: Record<string, string>;
+}
+
+function fromResult(result: InvokeResult): Outcome {
+  if (result.ok) return { status: "succeeded", output: result.output, trace: result.trace };
+  if (result.kind === "invalid_input") return { status: "invalid_input", issues: result.issues ?? [], trace: result.trace };
+  return { status: "failed", error: result.error, reason: result.kind, trace: result.trace };
+}
+
+/** The runtime cancelling a request whose promise can never settle (platform notes §1). */
+function crashMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/hung and would never generate a response/.test(message)) {
+    return "the function's promise can never settle (it awaits something that never resolves); the runtime cancelled it";
+  }
+  return `the function's isolate failed: ${message}`;
+}
+
+export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o: InvokeOptions): Promise<Outcome> {
+  const call = isolate
+    .invoke({
+      input,
+      run: { id: o.runId, attempt: o.attempt, trigger: o.trigger, function: o.functionName, version: o.versionNumber },
+      secrets: o.secrets,
+      maxOutputChars: MAX_OUTPUT_CHARS,
+    })
+    .then(
+      (result: InvokeResult): Outcome => {
+        const outcome = fromResult(result);
+        // The harness checks too, but it runs in the user's isolate: check what actually arrived.
+        if (outcome.status === "succeeded" && outcome.output.length > MAX_OUTPUT_CHARS) {
+          return {
+            status: "failed",
+            reason: "output_too_large",
+            error: {
+              message: `output exceeds ${MAX_OUTPUT_CHARS} characters of JSON`,
+              name: "OutputTooLarge",
+              step: null,
+              retryable: false,
+            },
+            trace: outcome.trace,
+          };
+        }
+        return outcome;
+      },
+      (error: unknown): Outcome => ({
+        status: "failed",
+        reason: "crash",
+        error: { message: crashMessage(error), name: "IsolateError", step: null, retryable: true },
+        trace: EMPTY_TRACE,
+      }),
+    );
+  return withTimeout(call, o.timeoutMs, () => ({
+    status: "timed_out",
+    reason: "timeout",
+    error: { message: `the function did not finish within ${o.timeoutMs} ms`, name: "TimeoutError", step: null, retryable: true },
+    trace: EMPTY_TRACE,
+  }));
+}

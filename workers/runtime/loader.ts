@@ -1,0 +1,48 @@
+/**
+ * Loads a function version into its own isolate through the Worker Loader. One isolate id per
+ * (version, Kiln build): ids are immutable per code, so a new version always gets a new isolate,
+ * and a warm isolate is reused across calls. The code is read from D1 only on a cold load.
+ */
+import { exports } from "cloudflare:workers";
+import type { Manifest } from "../lib/contracts/functions";
+import { HARNESS, ISOLATE_REVISION, KILN_SDK } from "./isolate/generated/modules";
+import type KilnFunction from "./isolate/harness";
+
+/** Must not be newer than the runtime supports; matches wrangler.toml. */
+const COMPATIBILITY_DATE = "2026-11-01";
+/** CPU limit per invocation. Enforced on Cloudflare; local workerd ignores it (platform notes §1). */
+export const CPU_LIMIT_MS = 30_000;
+
+/** The RPC surface of the harness inside each isolate. */
+export type FunctionIsolate = Fetcher<KilnFunction>;
+
+export interface LoadableVersion {
+  id: string;
+  functionName: string;
+  versionNumber: number;
+  manifest: Pick<Manifest, "egress">;
+}
+
+export type CodeSource = () => Promise<{ entry: string; modules: Record<string, string> }>;
+
+export function loadFunction(loader: WorkerLoader, version: LoadableVersion, code: CodeSource): FunctionIsolate {
+  const worker = loader.get(`${version.id}:${ISOLATE_REVISION}`, async () => {
+    const { entry, modules } = await code();
+    return {
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: ["nodejs_compat"],
+      mainModule: "kiln-harness.js",
+      modules: {
+        ...modules,
+        "kiln-harness.js": HARNESS,
+        "kiln-entry.js": `export { default } from "/${entry}";`,
+        kiln: { js: KILN_SDK },
+      },
+      // Only what the function is entitled to see; per-run data travels in the invoke() call.
+      env: { KILN_FUNCTION: version.functionName, KILN_VERSION: version.versionNumber },
+      globalOutbound: exports.EgressGateway({ props: { function: version.functionName, egress: version.manifest.egress } }),
+      limits: { cpuMs: CPU_LIMIT_MS },
+    };
+  });
+  return worker.getEntrypoint<KilnFunction>();
+}
