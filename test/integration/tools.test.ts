@@ -45,3 +45,82 @@ describe("tool calls", () => {
     expect(run.durationMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("tool input and lookup", () => {
+  const STRICT = `
+import { defineFunction, z } from "kiln";
+export default defineFunction({
+  description: "Books a meeting",
+  input: z.object({
+    title: z.string().min(1),
+    attendees: z.array(z.string().email()).min(1),
+    minutes: z.number().int().max(240),
+  }).refine((v) => !v.title.includes("<script>"), { message: "no markup in titles", path: ["title"] }),
+  run: (input) => ({ booked: input.title }),
+});`;
+
+  it("validates input against the schema before dispatch, with per-field issues", async () => {
+    await deploy("book", STRICT);
+    const res = await api("/v1/tools/book", { body: { title: "", attendees: ["nope"], minutes: 1.5 } });
+    const problem = await expectProblem(res, 400, "validation_failed");
+    expect(res.headers.get("kiln-run-id")).toBeNull();
+    const paths = [...new Set(problem.issues.map((i: any) => i.path))].sort();
+    expect(paths).toEqual(["/attendees/0", "/minutes", "/title"]);
+  });
+
+  it("applies the function's own zod refinements inside the isolate", async () => {
+    const res = await api("/v1/tools/book", { body: { title: "<script>alert(1)</script>", attendees: ["a@b.co"], minutes: 30 } });
+    const problem = await expectProblem(res, 400, "validation_failed");
+    expect(problem.issues).toEqual([{ path: "/title", message: "no markup in titles" }]);
+  });
+
+  it("answers unknown tools, malformed JSON and oversized bodies with 4xx problems", async () => {
+    await expectProblem(await api("/v1/tools/nobody", { body: {} }), 404, "not_found");
+    await expectProblem(await api("/v1/tools/NOT_A_SLUG", { body: {} }), 400, "validation_failed");
+    await expectProblem(
+      await api("/v1/tools/book", { rawBody: '{"title":', headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
+    const huge = JSON.stringify({ title: "x".repeat(1100 * 1024), attendees: ["a@b.co"], minutes: 1 });
+    await expectProblem(
+      await api("/v1/tools/book", { rawBody: huge, headers: { "content-type": "application/json" } }),
+      413,
+      "payload_too_large",
+    );
+    await expectProblem(await api("/v1/nothing-here"), 404, "not_found");
+  });
+
+  it("renders the tool catalog for OpenAI, Anthropic and MCP from the same schema", async () => {
+    await deploy("book", STRICT);
+    await deploy(
+      "hidden",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({}), run: () => 1 });`,
+      {
+        exposures: { tool: false, job: true },
+      },
+    );
+    const get = async (format: string) =>
+      (await json(await api(`/v1/tools?format=${format}`))).tools.find((t: any) => (t.name ?? t.function?.name) === "book");
+    const openai = await get("openai");
+    expect(openai).toMatchObject({
+      type: "function",
+      function: {
+        name: "book",
+        description: "Books a meeting",
+        parameters: { type: "object", required: ["title", "attendees", "minutes"] },
+      },
+    });
+    expect(openai.function.parameters.$schema).toBeUndefined();
+    const anthropic = await get("anthropic");
+    expect(anthropic.input_schema).toEqual(openai.function.parameters);
+    const mcp = await get("mcp");
+    expect(mcp.inputSchema).toEqual(openai.function.parameters);
+    const kiln = await get("kiln");
+    expect(kiln.url).toBe("http://kiln.test/v1/tools/book");
+    const names = (await json(await api("/v1/tools"))).tools.map((t: any) => t.name);
+    expect(names).not.toContain("hidden");
+    await expectProblem(await api("/v1/tools/hidden", { body: {} }), 404, "not_found");
+    await expectProblem(await api("/v1/tools?format=xml"), 400, "validation_failed");
+  });
+});

@@ -35,7 +35,8 @@ export function loadFunction(loader: WorkerLoader, version: LoadableVersion, cod
       modules: {
         ...modules,
         "kiln-harness.js": HARNESS,
-        "kiln-entry.js": `export { default } from "/${entry}";`,
+        // A namespace import, so that a missing default export is reported by describe(), not a link error.
+        "kiln-entry.js": `import * as entry from "/${entry}";\nexport default entry.default;`,
         kiln: { js: KILN_SDK },
       },
       // Only what the function is entitled to see; per-run data travels in the invoke() call.
