@@ -1,3 +1,6 @@
+/** The dashboard's entry: styles and the root component. */
 import { render } from "preact";
+import { App } from "./app";
+import "./styles.css";
 
-render(<main>Kiln</main>, document.getElementById("app")!);
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,160 @@
+/**
+ * The dashboard's thin, typed client for the Kiln HTTP API (same origin, session cookie).
+ * Problem documents become ApiError with their detail, issues, location and runId.
+ * Imports only types from the shared contracts, never the zod runtime.
+ */
+import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
+import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
+import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
+import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+
+export type { ApiKeyView, CreatedKey, FunctionView, Manifest, RunDetail, RunView, Scope, VersionView };
+
+/** An error answered by the API (or a network failure, with status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly issues: FieldIssue[];
+  readonly location: Problem["location"];
+  readonly runId: string | undefined;
+
+  constructor(status: number, problem: Partial<Problem>) {
+    const detail = problem.detail ?? problem.title ?? `request failed with status ${status}`;
+    super(detail);
+    this.status = status;
+    this.code = problem.code ?? "unknown";
+    this.detail = detail;
+    this.issues = problem.issues ?? [];
+    this.location = problem.location;
+    this.runId = problem.runId;
+  }
+}
+
+export interface Session {
+  kind: string;
+  keyId: string;
+  scopes: Scope[];
+  functions: string[] | null;
+}
+
+let onUnauthorized: () => void = () => {};
+/** Called when a request other than sign-in gets 401: the session has ended. */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+async function problemOf(res: Response): Promise<Partial<Problem>> {
+  try {
+    return (await res.json()) as Partial<Problem>;
+  } catch {
+    return { detail: `${res.status} ${res.statusText}`.trim() };
+  }
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  try {
+    return await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, { detail: `could not reach Kiln: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
+  if (!res.ok) {
+    if (res.status === 401 && path !== "/v1/session") onUnauthorized();
+    throw new ApiError(res.status, await problemOf(res));
+  }
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+const enc = encodeURIComponent;
+
+/** The active version of a function, with its manifest. */
+export interface FunctionDetail {
+  name: string;
+  description: string;
+  activeVersion: VersionView;
+  versions: number;
+}
+
+export interface RunsFilter {
+  function?: string;
+  status?: string;
+  trigger?: string;
+  since?: string;
+  until?: string;
+  q?: string;
+}
+
+/** The outcome of a tool call from the Try-it panel: never throws for an HTTP error. */
+export interface ToolCallResult {
+  status: number;
+  durationMs: number;
+  runId: string | null;
+  body: unknown;
+  error: ApiError | null;
+}
+
+export const api = {
+  session: () => request<Session>("GET", "/v1/session"),
+  signIn: (key: string) => request<Session & { expiresAt: string }>("POST", "/v1/session", { key }),
+  signOut: () => request<void>("DELETE", "/v1/session"),
+
+  functions: () => request<{ items: FunctionView[] }>("GET", "/v1/functions").then((r) => r.items),
+  fn: (name: string) => request<FunctionDetail>("GET", `/v1/functions/${enc(name)}`),
+  versions: (name: string) => request<{ items: VersionView[] }>("GET", `/v1/functions/${enc(name)}/versions`).then((r) => r.items),
+  source: (name: string, n: number) =>
+    request<{ files: Record<string, string> }>("GET", `/v1/functions/${enc(name)}/versions/${n}`).then((r) => r.files),
+  deploy: (name: string, code: string) => request<VersionView>("POST", "/v1/functions", { name, code }),
+  rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
+  deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
+
+  runs: (filter: RunsFilter, cursor?: string) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+    if (cursor) params.set("cursor", cursor);
+    return request<{ items: RunView[]; nextCursor: string | null }>("GET", `/v1/runs?${params}`);
+  },
+  run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
+
+  keys: () => request<{ items: ApiKeyView[] }>("GET", "/v1/keys").then((r) => r.items),
+  createKey: (name: string, scopes: Scope[], functions: string[] | null) =>
+    request<CreatedKey>("POST", "/v1/keys", { name, scopes, functions }),
+  revokeKey: (id: string) => request<void>("DELETE", `/v1/keys/${enc(id)}`),
+
+  async callTool(name: string, input: unknown): Promise<ToolCallResult> {
+    const started = performance.now();
+    const res = await send("POST", `/v1/tools/${enc(name)}`, input);
+    const durationMs = Math.round(performance.now() - started);
+    if (res.status === 401) onUnauthorized();
+    const header = res.headers.get("kiln-run-id");
+    if (res.ok) return { status: res.status, durationMs, runId: header, body: await res.json(), error: null };
+    const problem = await problemOf(res);
+    return {
+      status: res.status,
+      durationMs,
+      runId: header ?? problem.runId ?? null,
+      body: problem,
+      error: new ApiError(res.status, problem),
+    };
+  },
+};
+
+/** The scopes a key can hold, in display order. */
+export const SCOPES: Scope[] = [
+  "admin",
+  "functions:read",
+  "functions:write",
+  "tools:call",
+  "jobs:write",
+  "jobs:read",
+  "runs:read",
+  "keys:manage",
+];

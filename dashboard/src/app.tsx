@@ -1,0 +1,82 @@
+/** The root: decides between sign-in and the app from GET /v1/session, then routes. */
+import { useEffect, useState } from "preact/hooks";
+import { api, type Session, setUnauthorizedHandler } from "./api";
+import { hasScope, Layout } from "./components/layout";
+import { Empty, ErrorBox, Loading } from "./components/states";
+import { FunctionPage } from "./pages/function-page";
+import { FunctionsList } from "./pages/functions-list";
+import { KeysPage } from "./pages/keys-page";
+import { NewFunction } from "./pages/new-function";
+import { RunPage } from "./pages/run-page";
+import { RunsList } from "./pages/runs-list";
+import { SignIn } from "./pages/sign-in";
+import { Link, match, navigate, useLocation } from "./router";
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
+function Routes({ path, session }: { path: string; session: Session }) {
+  if (path === "/" || path === "") {
+    const first = hasScope(session, "functions:read") ? "/functions" : hasScope(session, "runs:read") ? "/runs" : "/keys";
+    return <Redirect to={first} />;
+  }
+  if (match("/functions", path)) return <FunctionsList />;
+  if (match("/functions/new", path)) return <NewFunction />;
+  const fn = match("/functions/:name", path);
+  if (fn) return <FunctionPage key={fn.name} name={fn.name!} />;
+  if (match("/runs", path)) return <RunsList />;
+  const run = match("/runs/:id", path);
+  if (run) return <RunPage key={run.id} id={run.id!} />;
+  if (match("/keys", path)) return <KeysPage />;
+  return (
+    <Empty>
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link href="/functions">Go to functions</Link>.
+      </p>
+    </Empty>
+  );
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState<Error | null>(null);
+  const { path } = useLocation();
+
+  const check = () => {
+    setError(null);
+    api.session().then(setSession, (e: Error & { status?: number }) => {
+      if (e.status === 401) setSession(null);
+      else setError(e);
+    });
+  };
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => setSession(null));
+    check();
+  }, []);
+
+  useEffect(() => {
+    const title = path.split("/").filter(Boolean)[0];
+    document.title = title ? `${title[0]!.toUpperCase()}${title.slice(1)} · Kiln` : "Kiln";
+  }, [path]);
+
+  if (error) return <ErrorBox error={error} onRetry={check} />;
+  if (session === undefined) return <Loading />;
+  if (session === null) return <SignIn onSignedIn={setSession} />;
+
+  const signOut = async () => {
+    try {
+      await api.signOut();
+    } finally {
+      setSession(null);
+    }
+  };
+  return (
+    <Layout session={session} path={path} onSignOut={signOut}>
+      <Routes path={path} session={session} />
+    </Layout>
+  );
+}

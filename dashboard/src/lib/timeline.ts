@@ -1,0 +1,44 @@
+/**
+ * Turns a run's steps, outbound spans and logs into one time-ordered list of rows for the
+ * waterfall, with offsets from the run's start. Pure.
+ */
+import type { RunDetail } from "../api";
+
+export type Row =
+  | { kind: "step"; key: string; at: number; end: number | null; step: RunDetail["steps"][number] }
+  | { kind: "span"; key: string; at: number; end: number; span: RunDetail["spans"][number] }
+  | { kind: "log"; key: string; at: number; log: RunDetail["logs"][number] };
+
+export interface Timeline {
+  rows: Row[];
+  /** Epoch ms that offsets are measured from. */
+  origin: number;
+  /** Total width of the waterfall in ms (at least 1). */
+  total: number;
+}
+
+/**
+ * Order within one millisecond (the isolate's clock only moves on I/O, so ties are common):
+ * a log outside any step first, then a step, the calls it made, and the logs written inside it.
+ */
+function rank(row: Row): number {
+  if (row.kind === "log") return row.log.step === null ? 0 : 3;
+  return row.kind === "step" ? 1 : 2;
+}
+
+export function buildTimeline(run: RunDetail, now = Date.now()): Timeline {
+  const rows: Row[] = [
+    ...run.steps.map((step, i): Row => ({ kind: "step", key: `step-${i}`, at: step.startedAt, end: step.endedAt, step })),
+    ...run.spans.map(
+      (span, i): Row => ({ kind: "span", key: `span-${i}`, at: span.startedAt, end: span.startedAt + span.durationMs, span }),
+    ),
+    ...run.logs.map((log, i): Row => ({ kind: "log", key: `log-${i}`, at: log.at, log })),
+  ];
+  rows.sort((a, b) => a.at - b.at || rank(a) - rank(b));
+  const started = run.startedAt ? Date.parse(run.startedAt) : Date.parse(run.createdAt);
+  const origin = Math.min(started, ...rows.map((r) => r.at));
+  const ended = run.endedAt ? Date.parse(run.endedAt) : now;
+  const ends = rows.map((r) => (r.kind === "log" ? r.at : (r.end ?? ended)));
+  const total = Math.max(1, ended - origin, ...ends.map((e) => e - origin));
+  return { rows, origin, total };
+}

@@ -1,0 +1,174 @@
+/** One function: its active version, Try it, edit and deploy, version history, diff, rollback, delete. */
+import { useState } from "preact/hooks";
+import { api } from "../api";
+import { CopyableId } from "../components/copy-button";
+import { DeployForm } from "../components/deploy-form";
+import { ErrorBox, Loading } from "../components/states";
+import { TryPanel } from "../components/try-panel";
+import { joinFiles, VersionDiff } from "../components/version-diff";
+import { VersionsPanel } from "../components/versions-panel";
+import { useAsync } from "../lib/use-async";
+import { Link, navigate } from "../router";
+import { Exposures } from "./functions-list";
+
+async function loadFunction(name: string) {
+  const [fn, versions] = await Promise.all([api.fn(name), api.versions(name)]);
+  return { fn, versions };
+}
+
+export function FunctionPage({ name }: { name: string }) {
+  const { data, error, loading, reload } = useAsync(() => loadFunction(name), [name]);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [editError, setEditError] = useState<Error | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const startEditing = async () => {
+    if (!data) return;
+    setEditError(null);
+    try {
+      setEditing(joinFiles(await api.source(name, data.fn.activeVersion.number)));
+    } catch (e) {
+      setEditError(e as Error);
+    }
+  };
+
+  if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
+  if (!data) return <Loading />;
+  const { fn, versions } = data;
+  const active = fn.activeVersion;
+
+  return (
+    <section>
+      <p class="crumbs">
+        <Link href="/functions">Functions</Link> /
+      </p>
+      <div class="page-head">
+        <h1>{fn.name}</h1>
+        <Link href={`/runs?function=${encodeURIComponent(fn.name)}`} class="button">
+          Runs
+        </Link>
+      </div>
+      {fn.description && <p class="lead">{fn.description}</p>}
+      <dl class="facts">
+        <div>
+          <dt>Active version</dt>
+          <dd data-testid="active-version">v{active.number}</dd>
+        </div>
+        <div>
+          <dt>Exposures</dt>
+          <dd>
+            <Exposures exposures={active.manifest.exposures} />
+          </dd>
+        </div>
+        <div>
+          <dt>Timeout</dt>
+          <dd>{active.manifest.timeoutMs} ms</dd>
+        </div>
+        <div>
+          <dt>Version id</dt>
+          <dd>
+            <CopyableId value={active.id} />
+          </dd>
+        </div>
+      </dl>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {loading && <Loading label="Refreshing…" />}
+
+      <section class="panel" aria-labelledby="try-heading">
+        <h2 id="try-heading">Try it</h2>
+        <TryPanel key={active.id} name={fn.name} manifest={active.manifest} />
+      </section>
+
+      <section class="panel" aria-labelledby="code-heading">
+        <h2 id="code-heading">Code</h2>
+        {editing === null ? (
+          <>
+            <p class="muted">Deploying creates version v{versions.length + 1} and makes it active.</p>
+            <button type="button" onClick={startEditing}>
+              Edit v{active.number} and deploy a new version
+            </button>
+            {editError && <ErrorBox error={editError} />}
+          </>
+        ) : (
+          <>
+            <DeployForm
+              name={fn.name}
+              initialCode={editing}
+              submitLabel="Deploy new version"
+              onDeployed={(v) => {
+                setEditing(null);
+                setNotice(`Deployed v${v.number}; it is now active.`);
+                void reload();
+              }}
+            />
+            <button type="button" class="link" onClick={() => setEditing(null)}>
+              Cancel editing
+            </button>
+          </>
+        )}
+      </section>
+
+      <section class="panel" aria-labelledby="versions-heading">
+        <h2 id="versions-heading">Versions</h2>
+        <VersionsPanel
+          name={fn.name}
+          versions={versions}
+          onChanged={() => {
+            setNotice(null);
+            void reload();
+          }}
+        />
+      </section>
+
+      {versions.length > 1 && (
+        <section class="panel" aria-labelledby="diff-heading">
+          <h2 id="diff-heading">Compare versions</h2>
+          <VersionDiff key={versions.length} name={fn.name} versions={versions} />
+        </section>
+      )}
+
+      <section class="panel danger-zone" aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete</h2>
+        <DeleteFunction name={fn.name} />
+      </section>
+    </section>
+  );
+}
+
+function DeleteFunction({ name }: { name: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const remove = async () => {
+    try {
+      await api.deleteFunction(name);
+      navigate("/functions");
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
+  return (
+    <div>
+      <p class="muted">Deleting removes the function and all its versions; agents can no longer call it.</p>
+      {confirming ? (
+        <span class="confirm">
+          <span>Delete {name}?</span>
+          <button type="button" class="danger" onClick={remove}>
+            Confirm delete
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </span>
+      ) : (
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete function
+        </button>
+      )}
+      {error && <ErrorBox error={error} />}
+    </div>
+  );
+}

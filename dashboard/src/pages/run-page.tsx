@@ -1,0 +1,102 @@
+/** One run: status, version, ids, input/output/error and the trace waterfall; polls while in progress. */
+import { api } from "../api";
+import { CopyableId } from "../components/copy-button";
+import { ErrorBox, Loading } from "../components/states";
+import { StatusBadge } from "../components/status-badge";
+import { Waterfall } from "../components/waterfall";
+import { dateTime, duration, pretty } from "../lib/format";
+import { useAsync } from "../lib/use-async";
+import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
+import { Link } from "../router";
+
+export function RunPage({ id }: { id: string }) {
+  const { data: run, error, reload } = useAsync(() => api.run(id), [id]);
+  usePoll(run !== undefined && ACTIVE_STATUSES.has(run.status), reload);
+
+  if (error && !run) return <ErrorBox error={error} onRetry={reload} />;
+  if (!run) return <Loading />;
+
+  return (
+    <section>
+      <p class="crumbs">
+        <Link href="/runs">Runs</Link> /
+      </p>
+      <div class="page-head">
+        <h1>
+          Run of <Link href={`/functions/${run.function}`}>{run.function}</Link>
+        </h1>
+        <StatusBadge status={run.status} />
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Run id</dt>
+          <dd>
+            <CopyableId value={run.id} />
+          </dd>
+        </div>
+        <div>
+          <dt>Version</dt>
+          <dd>
+            <Link href={`/functions/${run.function}`}>v{run.version}</Link> <CopyableId value={run.versionId} />
+          </dd>
+        </div>
+        <div>
+          <dt>Trigger</dt>
+          <dd>{run.trigger}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{dateTime(run.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{duration(run.durationMs)}</dd>
+        </div>
+        <div>
+          <dt>Attempt</dt>
+          <dd>{run.attempt}</dd>
+        </div>
+        {run.parentRunId && (
+          <div>
+            <dt>Replay of</dt>
+            <dd>
+              <Link href={`/runs/${run.parentRunId}`}>{run.parentRunId}</Link>
+            </dd>
+          </div>
+        )}
+        {run.idempotencyKey && (
+          <div>
+            <dt>Idempotency key</dt>
+            <dd>
+              <code>{run.idempotencyKey}</code>
+            </dd>
+          </div>
+        )}
+      </dl>
+
+      {run.error && (
+        <div class="run-error" role="alert">
+          <strong>{run.error.name ?? "Error"}</strong>
+          {run.error.step && <> in step “{run.error.step}”</>}: {run.error.message}
+          <span class="muted small"> ({run.error.retryable ? "retryable" : "not retryable"})</span>
+        </div>
+      )}
+
+      <section class="panel" aria-labelledby="trace-heading">
+        <h2 id="trace-heading">Trace</h2>
+        <Waterfall run={run} />
+      </section>
+
+      <div class="two-col">
+        <section class="panel" aria-labelledby="input-heading">
+          <h2 id="input-heading">Input</h2>
+          <pre>{pretty(run.input)}</pre>
+        </section>
+        <section class="panel" aria-labelledby="output-heading">
+          <h2 id="output-heading">Output</h2>
+          {run.output === null || run.output === undefined ? <p class="muted">No output.</p> : <pre>{pretty(run.output)}</pre>}
+        </section>
+      </div>
+    </section>
+  );
+}

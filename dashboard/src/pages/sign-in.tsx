@@ -1,0 +1,52 @@
+/** Sign in with an API key or the admin key; the API answers with an HttpOnly session cookie. */
+import { useState } from "preact/hooks";
+import { api, type Session } from "../api";
+
+export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const [key, setKey] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signIn(key.trim());
+      setKey("");
+      onSignedIn(await api.session());
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="sign-in">
+      <form onSubmit={submit} class="card">
+        <h1>Sign in to Kiln</h1>
+        <p class="muted">Use an API key or the admin key. It is sent once to get a session cookie and never stored in the browser.</p>
+        <label for="key">API key</label>
+        <input
+          id="key"
+          type="password"
+          autoComplete="off"
+          required
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? "sign-in-error" : undefined}
+        />
+        {error && (
+          <p id="sign-in-error" class="field-error" role="alert">
+            {error === "that key is not valid" ? "That key is not valid. Check it and try again." : error}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy || key.trim() === ""}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,182 @@
+// The dashboard in a real browser against the real local server: sign in, write and deploy a
+// function (through a compile error), try it, read its trace, roll back, manage keys, sign out.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, screenshot } from "./helpers-browser";
+
+const url = inject("kilnUrl");
+const adminKey = inject("adminKey");
+
+const BROKEN = `import { defineFunction, z } from "kiln";
+
+const greeting = = "hello";
+
+export default defineFunction({
+  description: "Greets someone",
+  input: z.object({ name: z.string(), excited: z.boolean().default(true) }),
+  async run(input, ctx) {
+    ctx.log.info("greeting", { name: input.name });
+    const text = await ctx.step("compose", () => \`\${greeting}, \${input.name}\${input.excited ? "!" : "."}\`);
+    return { text };
+  },
+});
+`;
+const FIXED = BROKEN.replace("= = ", "= ");
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url });
+  page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Replaces the whole CodeMirror document with `text`. */
+async function setCode(text: string) {
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.insertText(text);
+}
+
+describe("dashboard", () => {
+  it("refuses a wrong key, then signs in with the admin key", async () => {
+    await page.goto(`${url}/functions`);
+    await page.getByLabel("API key").fill("definitely-not-a-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("That key is not valid");
+    await screenshot(page, "sign-in-error");
+
+    await page.getByLabel("API key").fill(adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Functions", level: 1 }).waitFor();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Functions", "Runs", "API keys"]);
+    // The key is never kept in the browser: only the HttpOnly cookie is.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    expect(stored).not.toContain(adminKey);
+  });
+
+  it("shows a compile error at its line, keeps the code, then deploys the fix", async () => {
+    await page.getByRole("link", { name: "New function" }).click();
+    await page.getByLabel("Name").fill("greet");
+    await setCode(BROKEN);
+    await page.getByRole("button", { name: "Deploy" }).click();
+    const alert = page.locator(".compile-error");
+    await expect.poll(() => alert.textContent()).toContain("Compile error at line 3");
+    // The diagnostic marks line 3 of the editor, and the broken code is still there.
+    const marked = page.locator(".cm-line", { has: page.locator(".cm-lintRange-error") });
+    expect(await marked.textContent()).toBe('const greeting = = "hello";');
+    expect(await page.locator(".cm-content").textContent()).toContain("Greets someone");
+    await screenshot(page, "editor-compile-error");
+
+    await setCode(FIXED);
+    await page.getByRole("button", { name: "Deploy" }).click();
+    await page.getByRole("heading", { name: "greet", level: 1 }).waitFor();
+    expect(await page.getByTestId("active-version").textContent()).toBe("v1");
+    expect(await page.getByText("Greets someone").first().isVisible()).toBe(true);
+  });
+
+  it("tries the tool with input generated from its schema and links to the run", async () => {
+    const input = page.getByLabel("Input (JSON)");
+    expect(JSON.parse(await input.inputValue())).toEqual({ name: "hello", excited: true });
+    await input.fill(JSON.stringify({ name: "Ada", excited: true }));
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    const result = page.getByRole("region", { name: "Result" });
+    await expect.poll(() => result.textContent()).toContain("hello, Ada!");
+    expect(await result.textContent()).toContain("HTTP status200");
+    await screenshot(page, "function-try-it");
+
+    await result.getByRole("link", { name: /^run_/ }).click();
+    await page.getByRole("heading", { name: /Run of greet/ }).waitFor();
+    const trace = page.getByRole("list", { name: "Trace" });
+    // The trace is written after the response: wait for it to appear.
+    await expect.poll(() => trace.textContent(), { timeout: 10_000 }).toContain("compose");
+    const text = (await trace.textContent()) ?? "";
+    expect(text).toContain("greeting");
+    expect(text.indexOf("greeting")).toBeLessThan(text.indexOf("compose"));
+    expect(await page.locator(".facts").textContent()).toContain("v1");
+    await trace.getByRole("button", { name: /compose/ }).click();
+    expect(await trace.locator(".row-detail").first().textContent()).toContain("hello, Ada!");
+    await screenshot(page, "run-detail");
+  });
+
+  it("lists the run on the runs page and filters it", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+    const table = page.getByRole("table", { name: "Runs" });
+    await expect.poll(() => table.textContent()).toContain("greet");
+    expect(await table.textContent()).toContain("succeeded");
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => page.getByText("No runs match these filters.").count()).toBe(1);
+    await screenshot(page, "runs-empty-filter");
+    await page.getByRole("button", { name: "Clear" }).click();
+    await expect.poll(() => table.textContent()).toContain("greet");
+    await screenshot(page, "runs");
+  });
+
+  it("deploys a second version, diffs it and rolls back to v1", async () => {
+    await page.goto(`${url}/functions/greet`);
+    await page.getByRole("button", { name: /Edit v1/ }).click();
+    await page.locator(".cm-content").waitFor();
+    await setCode(FIXED.replace('"hello"', '"howdy"'));
+    await page.getByRole("button", { name: "Deploy new version" }).click();
+    await expect.poll(() => page.getByTestId("active-version").textContent()).toBe("v2");
+    const diff = page.locator(".diff");
+    await expect.poll(() => diff.locator(".cm-deletedChunk, .cm-deletedText").first().textContent()).toContain("hello");
+    expect(await diff.locator(".cm-changedLine").first().textContent()).toContain("howdy");
+    await screenshot(page, "function-versions");
+
+    await page.getByRole("button", { name: "Roll back to v1" }).click();
+    await page.getByRole("button", { name: "Confirm rollback" }).click();
+    await expect.poll(() => page.getByTestId("active-version").textContent()).toBe("v1");
+    const rows = page.getByRole("table", { name: "Versions" }).getByRole("row");
+    expect(await rows.filter({ hasText: "active" }).textContent()).toContain("v1");
+  });
+
+  it("creates an API key shown once, then revokes it", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("support-agent");
+    await page.getByLabel("runs:read").check();
+    await page.getByLabel("Functions (optional)").fill("greet");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-key").textContent()) ?? "";
+    expect(key.length).toBeGreaterThan(20);
+    await page.getByRole("button", { name: "Copy key" }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    const row = page.getByRole("row", { name: /support-agent/ });
+    expect(await row.textContent()).toContain("tools:call");
+    expect(await row.textContent()).toContain("greet");
+    await screenshot(page, "keys");
+
+    await page.getByRole("button", { name: /hide the key/ }).click();
+    expect(await page.getByText(key).count()).toBe(0);
+    await row.getByRole("button", { name: "Revoke support-agent" }).click();
+    await row.getByRole("button", { name: "Confirm revoke" }).click();
+    await expect.poll(() => row.textContent()).toContain("revoked");
+    const res = await fetch(`${url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+    expect(res.status).toBe(401);
+  });
+
+  it("works at phone width and signs out", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${url}/functions`);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    expect(await nav.isVisible()).toBe(false);
+    await page.getByRole("button", { name: "Menu" }).click();
+    expect(await nav.getByRole("link", { name: "Runs" }).isVisible()).toBe(true);
+    await screenshot(page, "phone-functions");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await page.getByRole("heading", { name: "Sign in to Kiln" }).isVisible()).toBe(true);
+  });
+});
