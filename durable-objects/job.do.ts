@@ -1,6 +1,103 @@
 /**
- * Live state of one job (filled in by the jobs feature).
+ * JobDO: the live state of one job (one object per run id): status, current step, every step
+ * attempt, full step results (for replay from a failed step), a cancellation flag, and live
+ * updates pushed to Server-Sent-Events subscribers until the job ends. Thin: storage + RPC.
  */
 import { DurableObject } from "cloudflare:workers";
+import { type JobState, LiveStep } from "../workers/lib/contracts/jobs";
+import { RunStatus, TERMINAL_STATUSES } from "../workers/lib/contracts/runs";
 
-export class JobDO extends DurableObject<Env> {}
+const encoder = new TextEncoder();
+
+export class JobDO extends DurableObject<Env> {
+  private readonly subscribers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+
+  private read(): JobState | undefined {
+    return this.ctx.storage.kv.get<JobState>("state");
+  }
+
+  private write(state: JobState): JobState {
+    const next = { ...state, updatedAt: Date.now() };
+    this.ctx.storage.kv.put("state", next);
+    this.broadcast(next);
+    return next;
+  }
+
+  private broadcast(state: JobState): void {
+    const frame = encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
+    const done = TERMINAL_STATUSES.includes(state.status);
+    for (const writer of this.subscribers) {
+      writer.write(frame).catch(() => this.subscribers.delete(writer));
+      if (done) {
+        writer.close().catch(() => {});
+        this.subscribers.delete(writer);
+      }
+    }
+  }
+
+  /** Creates the state once; later calls (queue redelivery, replays) keep what is there. */
+  init(runId: string, status: RunStatus): JobState {
+    return this.read() ?? this.write({ runId, status, currentStep: null, waitingFor: null, steps: [], updatedAt: Date.now() });
+  }
+
+  snapshot(): JobState | null {
+    return this.read() ?? null;
+  }
+
+  isCancelled(): boolean {
+    return this.read()?.status === "cancelled";
+  }
+
+  /** Moves to a new status unless the job already ended (a cancelled job stays cancelled). */
+  setStatus(status: RunStatus, waitingFor: string | null = null): JobState | null {
+    const state = this.read();
+    if (!state || TERMINAL_STATUSES.includes(state.status)) return state ?? null;
+    return this.write({
+      ...state,
+      status: RunStatus.parse(status),
+      waitingFor,
+      currentStep: TERMINAL_STATUSES.includes(status) ? null : state.currentStep,
+    });
+  }
+
+  /** Records a step attempt starting (status running) or ending (its final record). */
+  recordStep(step: LiveStep, result?: { value: unknown }): void {
+    const state = this.read();
+    if (!state) return;
+    const parsed = LiveStep.parse(step);
+    // Sleeps and waits are re-entered on every replay of run(): one record each, kept once ended.
+    const durable = parsed.kind !== "step";
+    const index = state.steps.findLastIndex((s) =>
+      durable
+        ? s.name === parsed.name && s.kind === parsed.kind
+        : s.name === parsed.name && s.attempt === parsed.attempt && s.endedAt === null,
+    );
+    if (durable && index >= 0 && state.steps[index]?.endedAt !== null) return;
+    const steps = index >= 0 ? state.steps.with(index, parsed) : [...state.steps, parsed];
+    const live = parsed.endedAt === null;
+    this.write({ ...state, steps, currentStep: live ? parsed.name : null, status: state.status === "queued" ? "running" : state.status });
+    if (result) this.ctx.storage.kv.put(`result:${parsed.name}`, result.value);
+  }
+
+  /** Results of the steps that succeeded, by name (for a replay from the failed step). */
+  stepResults(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.ctx.storage.kv.list({ prefix: "result:" })) out[key.slice("result:".length)] = value;
+    return out;
+  }
+
+  /** A stream of `state` events: the current state at once, then every change until the end. */
+  override fetch(): Response {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const state = this.read();
+    if (state) {
+      writer.write(encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`)).catch(() => {});
+    }
+    if (state && TERMINAL_STATUSES.includes(state.status)) writer.close().catch(() => {});
+    else this.subscribers.add(writer);
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" },
+    });
+  }
+}

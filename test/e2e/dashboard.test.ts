@@ -161,7 +161,11 @@ describe("dashboard", () => {
     await row.getByRole("button", { name: "Revoke support-agent" }).click();
     await row.getByRole("button", { name: "Confirm revoke" }).click();
     await expect.poll(() => row.textContent()).toContain("revoked");
-    const res = await fetch(`${url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+    const res = await fetch(`${url}/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key }),
+    });
     expect(res.status).toBe(401);
   });
 

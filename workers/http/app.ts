@@ -6,6 +6,7 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { requestContext } from "./middleware/request-id";
 import { functionsRoutes } from "./routes/functions.routes";
+import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
 import { runsRoutes } from "./routes/runs.routes";
 import { sessionRoutes } from "./routes/session.routes";
@@ -19,6 +20,7 @@ export const app = new Hono<AppEnv>()
   .use("/v1/*", requireAuth)
   .route("/v1/functions", functionsRoutes)
   .route("/v1/tools", toolsRoutes)
+  .route("/v1/jobs", jobsRoutes)
   .route("/v1/runs", runsRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/tokens", tokensRoutes)

@@ -1,10 +1,104 @@
 /**
- * Durable job runs (filled in by the jobs feature).
+ * RunWorkflow: one durable job run. Waits for a concurrency slot if the function has a limit,
+ * then loads the pinned code version into its isolate and drives it through a JobDriver, so
+ * every ctx.step is a Workflow step. Ends by writing the run and its trace to D1 and releasing
+ * the slot. When the engine replays run() (restart, crash, redeploy), completed steps return
+ * their recorded results and are not executed again.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { JobParams } from "../lib/contracts/jobs";
+import type { RunError, RunStatus } from "../lib/contracts/runs";
+import { database, getModules } from "../lib/infra/db/functions.repo";
+import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
+import { storedJson } from "../runtime/call-tool";
+import { invokeFunction, type Outcome } from "../runtime/invoke";
+import { loadFunction } from "../runtime/loader";
+import { isEngineAbort, JobDriver } from "./job-driver";
+import { releaseSlot, SLOT_EVENT } from "./slots";
 
-export class RunWorkflow extends WorkflowEntrypoint<Env, unknown> {
-  override async run(_event: WorkflowEvent<unknown>, _step: WorkflowStep): Promise<unknown> {
-    return null;
+const SLOT_RECHECK = "30 seconds";
+
+export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
+  override async run(event: WorkflowEvent<JobParams>, step: WorkflowStep): Promise<{ status: RunStatus }> {
+    const params = JobParams.parse(event.payload);
+    const job = this.env.JOB.getByName(params.runId);
+    if (params.concurrency !== null) await this.waitForSlot(params, params.concurrency, step);
+    const deadline = await step.do("kiln:start", async () => {
+      const now = Date.now();
+      await setRunStatus(database(this.env.DB), params.runId, { status: "running", startedAt: now });
+      await job.setStatus("running");
+      return now + params.jobTimeoutMs;
+    });
+    const driver = new JobDriver(step, job, params, deadline);
+    const isolate = loadFunction(
+      this.env.LOADER,
+      { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
+      () => getModules(database(this.env.DB), params.versionId),
+    );
+    const outcome = await invokeFunction(
+      isolate,
+      params.input,
+      {
+        runId: params.runId,
+        trigger: params.trigger,
+        attempt: 1,
+        functionName: params.functionName,
+        versionNumber: params.versionNumber,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        secrets: {},
+      },
+      driver,
+    );
+    // The engine is replaying this run() elsewhere: leave everything to that replay.
+    if (driver.aborted) throw driver.aborted;
+    const final = finalResult(outcome, driver);
+    await step.do("kiln:finish", async () => {
+      const snapshot = await job.snapshot();
+      const trace = {
+        steps: snapshot?.steps ?? [],
+        logs: [...driver.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
+        spans: [...driver.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
+      };
+      await finishDurableRun(database(this.env.DB), params.runId, { ...final, endedAt: Date.now() }, trace);
+      await job.setStatus(final.status);
+      if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
+    });
+    return { status: final.status };
+  }
+
+  /** Takes a slot, or waits in line: woken by a release event, re-checking now and then in case one was missed. */
+  private async waitForSlot(params: JobParams, limit: number, step: WorkflowStep): Promise<void> {
+    const limiter = this.env.LIMITER.getByName(params.functionName);
+    for (let round = 0; ; round++) {
+      const acquired = await step.do(`kiln:slot ${round}`, async () => limiter.acquire(params.runId, limit));
+      if (acquired.granted) return;
+      try {
+        await step.waitForEvent(`kiln:slot-free ${round}`, { type: SLOT_EVENT, timeout: SLOT_RECHECK });
+      } catch (error) {
+        if (isEngineAbort(error)) throw error;
+      }
+    }
+  }
+}
+
+function finalResult(outcome: Outcome, driver: JobDriver): { status: RunStatus; output: string | null; error: RunError | null } {
+  switch (outcome.status) {
+    case "succeeded":
+      return { status: "succeeded", output: storedJson(outcome.output), error: null };
+    case "invalid_input":
+      return {
+        status: "failed",
+        output: null,
+        error: { message: "input does not match the function's schema", name: "ValidationError", step: null, retryable: false },
+      };
+    default: {
+      const nonRetriable = driver.lastFailure?.step === outcome.error.step && driver.lastFailure?.nonRetriable;
+      const timedOut = outcome.status === "timed_out" || /jobTimeoutMs/.test(outcome.error.message);
+      return {
+        status: timedOut ? "timed_out" : /the job was cancelled/.test(outcome.error.message) ? "cancelled" : "failed",
+        output: null,
+        error: { ...outcome.error, retryable: outcome.error.retryable && !nonRetriable },
+      };
+    }
   }
 }

@@ -13,8 +13,19 @@ import { loadFunction } from "./loader";
 /** Stored input and output are capped; the run keeps a marker instead of a huge document. */
 const MAX_STORED_JSON = 64 * 1024;
 
+const TRUNCATED = "kiln:truncated";
+
 export function storedJson(text: string): string {
-  return text.length <= MAX_STORED_JSON ? text : JSON.stringify({ truncated: true, characters: text.length, preview: text.slice(0, 1024) });
+  return text.length <= MAX_STORED_JSON
+    ? text
+    : JSON.stringify({ [TRUNCATED]: true, characters: text.length, preview: text.slice(0, 1024) });
+}
+
+/** The stored document, or null when only a truncation marker was kept. */
+export function restoredJson(text: string | null): unknown {
+  if (text === null) return null;
+  const value: unknown = JSON.parse(text);
+  return typeof value === "object" && value !== null && TRUNCATED in value ? null : value;
 }
 
 export interface ToolCallResult {

@@ -4,7 +4,7 @@
  * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
  */
 import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
-import type { InvokeResult } from "./isolate/kiln";
+import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
 import { withTimeout } from "./timeout";
 
@@ -48,14 +48,18 @@ function crashMessage(error: unknown): string {
   return `the function's isolate failed: ${message}`;
 }
 
-export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o: InvokeOptions): Promise<Outcome> {
+/** Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine. */
+export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o: InvokeOptions, driver?: DurableDriver): Promise<Outcome> {
   const call = isolate
-    .invoke({
-      input,
-      run: { id: o.runId, attempt: o.attempt, trigger: o.trigger, function: o.functionName, version: o.versionNumber },
-      secrets: o.secrets,
-      maxOutputChars: MAX_OUTPUT_CHARS,
-    })
+    .invoke(
+      {
+        input,
+        run: { id: o.runId, attempt: o.attempt, trigger: o.trigger, function: o.functionName, version: o.versionNumber },
+        secrets: o.secrets,
+        maxOutputChars: MAX_OUTPUT_CHARS,
+      },
+      driver,
+    )
     .then(
       (result: InvokeResult): Outcome => {
         const outcome = fromResult(result);

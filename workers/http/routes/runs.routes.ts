@@ -2,13 +2,17 @@
  * /v1/runs: every run of every trigger, filtered, newest first; one run with its whole trace.
  */
 import { Hono } from "hono";
+import { startJob } from "../../jobs/start-job";
+import { ReplayRequest } from "../../lib/contracts/jobs";
 import { RunsQuery } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
+import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { getRun, getTrace, listRuns } from "../../lib/infra/db/runs.repo";
-import { notFound } from "../errors";
+import { restoredJson } from "../../runtime/call-tool";
+import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { readQuery } from "../validate";
+import { readBody, readQuery } from "../validate";
 import { runView } from "../views";
 
 export const runsRoutes = new Hono<AppEnv>()
@@ -19,6 +23,23 @@ export const runsRoutes = new Hono<AppEnv>()
     const items = rows.map(runView);
     const nextCursor = rows.length === query.limit ? (rows.at(-1)?.id ?? null) : null;
     return c.json({ items, nextCursor });
+  })
+  .post("/:id/replay", async (c) => {
+    authorize(c, "jobs:write");
+    const db = c.get("db");
+    const { fromFailedStep } = c.req.header("content-length") === "0" ? { fromFailedStep: false } : await readBody(c, ReplayRequest);
+    const parent = await getRun(db, c.req.param("id"));
+    if (!parent || !canTouchFunction(c.get("principal"), parent.functionName)) throw notFound(`run "${c.req.param("id")}"`);
+    const fn = await getActiveFunction(db, parent.functionName);
+    if (!fn) throw notFound(`function "${parent.functionName}"`);
+    const input = restoredJson(parent.input);
+    if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
+    const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;
+    const { run } = await startJob(db, c.env.JOB_QUEUE, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
+    return c.json(
+      { id: run.id, status: run.status, parentRunId: parent.id, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },
+      202,
+    );
   })
   .get("/:id", async (c) => {
     authorize(c, "runs:read");

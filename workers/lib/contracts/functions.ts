@@ -44,7 +44,15 @@ export const Manifest = z.strictObject({
   output: JsonSchema.nullable(),
   secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/)).max(50),
   egress: z.array(HostPattern).max(50),
+  /** Wall-clock limit of one tool call. */
   timeoutMs: z.number().int().min(100).max(900_000),
+  /** Wall-clock limit of a whole job, sleeps and waits included. */
+  jobTimeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
   retries: RetryPolicy,
   concurrency: z.number().int().min(1).max(1000).nullable(),
   exposures: Exposures,

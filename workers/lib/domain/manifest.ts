@@ -13,6 +13,7 @@ export interface Declared {
   secrets: string[] | null;
   egress: string[] | null;
   timeoutMs: number | null;
+  jobTimeoutMs: number | null;
   retries: ManifestT["retries"] | null;
   concurrency: number | null;
   exposures: Partial<ManifestT["exposures"]> | null;
@@ -25,6 +26,7 @@ export const MANIFEST_DEFAULTS: ManifestT = {
   secrets: [],
   egress: [],
   timeoutMs: 30_000,
+  jobTimeoutMs: 86_400_000,
   retries: { limit: 3, delayMs: 1_000, backoff: "exponential" },
   concurrency: null,
   exposures: { tool: true, job: true },

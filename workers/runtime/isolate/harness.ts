@@ -6,7 +6,7 @@
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { describe, type InvokeRequest, type InvokeResult, invoke, type StepDriver } from "/kiln";
+import { type DurableDriver, describe, type InvokeRequest, type InvokeResult, invoke } from "/kiln";
 import definition from "/kiln-entry.js";
 
 export default class KilnFunction extends WorkerEntrypoint<Record<string, unknown>> {
@@ -16,7 +16,7 @@ export default class KilnFunction extends WorkerEntrypoint<Record<string, unknow
   }
 
   /** One run. `driver` is passed by durable runs (jobs) and drives Workflow steps. */
-  invoke(request: InvokeRequest, driver?: StepDriver): Promise<InvokeResult> {
+  invoke(request: InvokeRequest, driver?: DurableDriver): Promise<InvokeResult> {
     return invoke(definition, request, this.env, driver);
   }
 }

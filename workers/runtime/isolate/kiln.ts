@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
+import type { Declared } from "../../lib/domain/manifest";
 
 export { z };
 
@@ -63,6 +64,7 @@ export interface FunctionDefinition<Input extends z.ZodType = z.ZodType, Output 
   secrets?: string[];
   egress?: string[];
   timeoutMs?: number;
+  jobTimeoutMs?: number;
   retries?: { limit: number; delayMs: number; backoff: "constant" | "linear" | "exponential" };
   concurrency?: number;
   exposures?: { tool?: boolean; job?: boolean };
@@ -86,7 +88,7 @@ export class NonRetriableError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Internals used by the harness. Not part of the documented API.
 
-interface StepRecord {
+export interface StepRecord {
   name: string;
   kind: "step" | "sleep" | "wait";
   status: "running" | "succeeded" | "failed" | "sleeping" | "waiting";
@@ -96,7 +98,7 @@ interface StepRecord {
   error: string | null;
   output: string | null;
 }
-interface SpanRecord {
+export interface SpanRecord {
   step: string | null;
   method: string;
   host: string;
@@ -106,7 +108,7 @@ interface SpanRecord {
   durationMs: number;
   error: string | null;
 }
-interface LogRecord {
+export interface LogRecord {
   level: "debug" | "info" | "warn" | "error";
   message: string;
   data: string | null;
@@ -214,6 +216,57 @@ export interface StepDriver {
   waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
 }
 
+/**
+ * One attempt of a durable step, as the isolate reports it to the Workflow: errors travel as
+ * values (an error crossing RPC loses its class), with the attempt's own logs and spans.
+ */
+export interface StepAttempt {
+  ok: boolean;
+  value?: unknown;
+  error?: { message: string; name: string };
+  nonRetriable?: boolean;
+  logs: LogRecord[];
+  spans: SpanRecord[];
+}
+
+/** The Workflow side of a durable run (an RpcTarget in Kiln): it runs each attempt when the engine says so. */
+export interface DurableDriver {
+  step(name: string, options: StepOptions, attempt: () => Promise<StepAttempt>): Promise<unknown>;
+  sleep(name: string, ms: number): Promise<void>;
+  waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
+}
+
+async function attemptStep(name: string, fn: () => unknown): Promise<StepAttempt> {
+  const local: Trace = { steps: [], spans: [], logs: [] };
+  try {
+    const value = await scope.run({ trace: local, step: name }, async () => fn());
+    return { ok: true, value, logs: local.logs, spans: local.spans };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return {
+      ok: false,
+      error: { message: e.message, name: e.name },
+      nonRetriable: error instanceof NonRetriableError,
+      logs: local.logs,
+      spans: local.spans,
+    };
+  }
+}
+
+/** Adapts a durable driver to the inline shape; a step that fails for good names itself. */
+function durableSteps(driver: DurableDriver): StepDriver {
+  return {
+    step: (name, options, fn) =>
+      driver
+        .step(name, options, () => attemptStep(name, fn))
+        .catch((error: unknown) => {
+          throw new StepFailed(name, 0, error);
+        }),
+    sleep: (name, ms) => driver.sleep(name, ms),
+    waitForEvent: (name, type, timeoutMs) => driver.waitForEvent(name, type, timeoutMs),
+  };
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -284,17 +337,8 @@ function isZodSchema(value: unknown): value is z.ZodType {
   return typeof value === "object" && value !== null && typeof (value as z.ZodType).safeParse === "function";
 }
 
-export interface Description {
-  description: string | null;
-  input: Record<string, unknown> | null;
-  output: Record<string, unknown> | null;
-  secrets: string[] | null;
-  egress: string[] | null;
-  timeoutMs: number | null;
-  retries: FunctionDefinition["retries"] | null;
-  concurrency: number | null;
-  exposures: FunctionDefinition["exposures"] | null;
-}
+/** What the code declares; Kiln layers it under the deploy's overrides (lib/domain/manifest.ts). */
+export type Description = Declared;
 
 function definitionOf(mod: unknown): FunctionDefinition {
   if (typeof mod !== "object" || mod === null || typeof (mod as FunctionDefinition).run !== "function") {
@@ -315,6 +359,7 @@ export function describe(mod: unknown): Description {
     secrets: def.secrets ?? null,
     egress: def.egress ?? null,
     timeoutMs: def.timeoutMs ?? null,
+    jobTimeoutMs: def.jobTimeoutMs ?? null,
     retries: def.retries ?? null,
     concurrency: def.concurrency ?? null,
     exposures: def.exposures ?? null,
@@ -343,7 +388,7 @@ export async function invoke(
   mod: unknown,
   request: InvokeRequest,
   env: Record<string, unknown>,
-  driver?: StepDriver,
+  driver?: DurableDriver,
 ): Promise<InvokeResult> {
   const trace: Trace = { steps: [], spans: [], logs: [] };
   const fail = (kind: "error" | "output_too_large", error: unknown, step: string | null = null): InvokeResult => ({
@@ -373,11 +418,11 @@ export async function invoke(
       }
       input = parsed.data;
     }
-    const steps = driver ?? inlineDriver(trace);
+    const steps = driver ? durableSteps(driver) : inlineDriver(trace);
     const ctx: FunctionContext = {
       run: request.run,
       step: (name, fn, options = {}) =>
-        steps.step(name, options, () => scope.run({ trace, step: name }, async () => fn())) as Promise<never>,
+        steps.step(name, options, driver ? async () => fn() : () => scope.run({ trace, step: name }, async () => fn())) as Promise<never>,
       sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
       waitForEvent: (name, options) =>
         steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,

@@ -179,3 +179,13 @@ export async function getVersionSource(db: Db, name: string, number: number) {
     .where(and(eq(functions.name, name), eq(functionVersions.number, number)))
     .get();
 }
+
+/** The manifest of one version (a job runs the version it was started with). */
+export async function getVersionManifest(db: Db, versionId: string): Promise<Manifest | null> {
+  const row = await db
+    .select({ manifest: functionVersions.manifest })
+    .from(functionVersions)
+    .where(eq(functionVersions.id, versionId))
+    .get();
+  return row ? Manifest.parse(JSON.parse(row.manifest)) : null;
+}

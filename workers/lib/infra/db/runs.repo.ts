@@ -123,3 +123,107 @@ export async function listRuns(db: Db, q: RunsQuery, allowedFunctions: readonly 
     .limit(q.limit)
     .all();
 }
+
+const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
+
+/**
+ * Inserts a queued run. With an idempotency key, an existing run with that key wins: the
+ * returned row is then the earlier run (`created: false`).
+ */
+export async function insertQueuedRun(db: Db, run: RunRecord): Promise<{ row: RunRow; created: boolean }> {
+  const inserted = await db
+    .insert(runs)
+    .values(runRow(run))
+    .onConflictDoNothing({ target: [runs.functionId, runs.idempotencyKey] })
+    .returning();
+  if (inserted[0]) return { row: inserted[0], created: true };
+  const existing = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.functionId, run.functionId), eq(runs.idempotencyKey, run.idempotencyKey ?? "")))
+    .get();
+  if (!existing) throw new Error("idempotent insert found neither a new nor an existing run");
+  return { row: existing, created: false };
+}
+
+export async function findByIdempotencyKey(db: Db, functionId: string, key: string): Promise<RunRow | undefined> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.functionId, functionId), eq(runs.idempotencyKey, key)))
+    .get();
+}
+
+export async function deleteRun(db: Db, id: string): Promise<void> {
+  await db.delete(runs).where(eq(runs.id, id));
+}
+
+/** Moves a run that has not ended to a new status; returns whether it changed. */
+export async function setRunStatus(
+  db: Db,
+  id: string,
+  patch: { status: RunStatus; startedAt?: number; endedAt?: number; error?: RunError | null },
+): Promise<boolean> {
+  const set: Partial<typeof runs.$inferInsert> = { status: patch.status };
+  if (patch.startedAt !== undefined) set.startedAt = patch.startedAt;
+  if (patch.endedAt !== undefined) set.endedAt = patch.endedAt;
+  if (patch.error !== undefined) {
+    set.errorMessage = patch.error?.message ?? null;
+    set.errorName = patch.error?.name ?? null;
+    set.errorStep = patch.error?.step ?? null;
+    set.errorRetryable = patch.error ? patch.error.retryable : null;
+  }
+  const changed = await db
+    .update(runs)
+    .set(set)
+    .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`))
+    .returning({ id: runs.id });
+  return changed.length > 0;
+}
+
+/**
+ * Ends a durable run: its final status and output, and its whole trace (replacing any partial
+ * one, so a retried finish writes the same rows). A run that already ended (cancelled) keeps its status.
+ */
+export async function finishDurableRun(
+  db: Db,
+  id: string,
+  result: { status: RunStatus; output: string | null; error: RunError | null; endedAt: number },
+  trace: Trace,
+): Promise<void> {
+  await db.batch([
+    db
+      .update(runs)
+      .set({
+        status: result.status,
+        output: result.output,
+        errorMessage: result.error?.message ?? null,
+        errorName: result.error?.name ?? null,
+        errorStep: result.error?.step ?? null,
+        errorRetryable: result.error ? result.error.retryable : null,
+        endedAt: result.endedAt,
+      })
+      .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`)),
+    db.delete(runSteps).where(eq(runSteps.runId, id)),
+    db.delete(runSpans).where(eq(runSpans.runId, id)),
+    db.delete(runLogs).where(eq(runLogs.runId, id)),
+    ...traceInserts(db, id, trace),
+  ]);
+}
+
+/** Failed or timed-out job runs that have not been replayed: the dead-letter list. */
+export async function listDeadLetter(db: Db, limit: number, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
+  const where: (SQL | undefined)[] = [
+    inArray(runs.status, ["failed", "timed_out"]),
+    sql`${runs.trigger} != 'tool'`,
+    sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id})`,
+  ];
+  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
+  return db
+    .select()
+    .from(runs)
+    .where(and(...where))
+    .orderBy(desc(runs.id))
+    .limit(limit)
+    .all();
+}

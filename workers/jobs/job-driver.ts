@@ -1,0 +1,128 @@
+/**
+ * The bridge between a function's isolate and the Workflow engine for one durable run: an
+ * RpcTarget created inside the Workflow's run() and passed to the isolate's invoke(). Each
+ * ctx.step becomes a Workflow step (memoized, retried by policy), ctx.sleep a durable sleep and
+ * ctx.waitForEvent a durable wait; every attempt is recorded in the job's Durable Object.
+ */
+import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
+import type { JobDO } from "../../durable-objects/job.do";
+import type { JobParams, LiveStep } from "../lib/contracts/jobs";
+import type { LogRecord, ReceivedEvent, SpanRecord, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
+
+const PREVIEW_CHARS = 2000;
+const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
+
+/** The engine aborts a run() it is about to replay; its wording in production is unverified (notes §12). */
+export function isEngineAbort(error: unknown): boolean {
+  return error instanceof Error && /^Aborting engine/i.test(error.message);
+}
+
+function preview(value: unknown): string | null {
+  if (value === undefined) return null;
+  const text = JSON.stringify(value) ?? null;
+  return text && text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+}
+
+export class JobDriver extends RpcTarget {
+  /** Set once the engine aborted this run(): every later call is refused (notes §12). */
+  aborted: unknown = null;
+  /** The last step that failed for good, and whether it asked not to be retried. */
+  lastFailure: { step: string; nonRetriable: boolean } | null = null;
+  /** Logs and spans of step attempts, in the order they ran. */
+  readonly logs: LogRecord[] = [];
+  readonly spans: SpanRecord[] = [];
+
+  constructor(
+    private readonly engine: WorkflowStep,
+    private readonly job: DurableObjectStub<JobDO>,
+    private readonly params: JobParams,
+    private readonly deadline: number,
+  ) {
+    super();
+  }
+
+  private async guard(name: string): Promise<void> {
+    if (this.aborted) throw this.aborted;
+    if (name.startsWith("kiln:")) throw new NonRetryableError(`step names starting with "kiln:" are reserved (got "${name}")`);
+    if (Date.now() > this.deadline) throw new NonRetryableError("the job ran past its jobTimeoutMs");
+    if (await this.job.isCancelled()) throw new NonRetryableError("the job was cancelled");
+  }
+
+  private async engineCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isEngineAbort(error)) this.aborted = error;
+      throw error;
+    }
+  }
+
+  private record(step: LiveStep, result?: { value: unknown }): Promise<void> {
+    return this.job.recordStep(step, result);
+  }
+
+  async step(name: string, options: StepOptions, attempt: () => Promise<StepAttempt>): Promise<unknown> {
+    await this.guard(name);
+    const policy = this.params.retries;
+    const config: WorkflowStepConfig = {
+      retries: { limit: options.retries ?? policy.limit, delay: options.retryDelayMs ?? policy.delayMs, backoff: policy.backoff },
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    };
+    const reused = Object.hasOwn(this.params.reuse, name);
+    return this.engineCall(() =>
+      this.engine.do(name, config, async (ctx) => {
+        const startedAt = Date.now();
+        const base = { name, kind: "step" as const, attempt: ctx.attempt, startedAt, error: null, output: null };
+        if (reused) {
+          const value = this.params.reuse[name];
+          await this.record({ ...base, status: "succeeded", endedAt: startedAt, output: preview(value) }, { value });
+          return value as Rpc.Serializable<unknown>;
+        }
+        await this.record({ ...base, status: "running", endedAt: null });
+        const result = await attempt();
+        this.logs.push(...result.logs);
+        this.spans.push(...result.spans);
+        if (!result.ok) {
+          const message = result.error?.message ?? "step failed";
+          await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message });
+          this.lastFailure = { step: name, nonRetriable: result.nonRetriable === true };
+          throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);
+        }
+        await this.record({ ...base, status: "succeeded", endedAt: Date.now(), output: preview(result.value) }, { value: result.value });
+        this.lastFailure = null;
+        return result.value as Rpc.Serializable<unknown>;
+      }),
+    );
+  }
+
+  async sleep(name: string, ms: number): Promise<void> {
+    await this.guard(name);
+    const startedAt = Date.now();
+    await this.record({ name, kind: "sleep", status: "sleeping", attempt: 1, startedAt, endedAt: null, error: null, output: null });
+    await this.job.setStatus("waiting", `sleep "${name}"`);
+    await this.engineCall(() => this.engine.sleep(name, ms));
+    await this.job.setStatus("running");
+    await this.record({ name, kind: "sleep", status: "succeeded", attempt: 1, startedAt, endedAt: Date.now(), error: null, output: null });
+  }
+
+  async waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent> {
+    await this.guard(name);
+    const startedAt = Date.now();
+    const base = { name, kind: "wait" as const, attempt: 1, startedAt, output: null };
+    await this.record({ ...base, status: "waiting", endedAt: null, error: null });
+    await this.job.setStatus("waiting", type);
+    try {
+      const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));
+      await this.job.setStatus("running");
+      await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output: preview(event.payload) });
+      return { type: event.type, payload: event.payload, timestamp: new Date(event.timestamp).toISOString() };
+    } catch (error) {
+      if (this.aborted) throw error;
+      const message = `no "${type}" event arrived in time`;
+      await this.job.setStatus("running");
+      await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message });
+      throw new Error(message);
+    }
+  }
+}

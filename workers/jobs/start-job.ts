@@ -1,0 +1,66 @@
+/**
+ * Accepting a job: one queued run in D1 (idempotent per function and Idempotency-Key), then a
+ * message on the job queue. The job is accepted only once both are done; a failed enqueue
+ * removes the run and answers 503, so nothing accepted is ever lost and nothing lost was accepted.
+ */
+import type { JobStartMessage } from "../lib/contracts/jobs";
+import type { RunTrigger } from "../lib/contracts/runs";
+import { AppError } from "../lib/errors";
+import { sha256Hex } from "../lib/infra/crypto";
+import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
+import { deleteRun, insertQueuedRun, type RunRow } from "../lib/infra/db/runs.repo";
+import { newId } from "../lib/infra/ids";
+
+export interface StartOptions {
+  trigger: RunTrigger;
+  idempotencyKey?: string;
+  parentRunId?: string;
+  /** Replay from the failed step: reuse the successful step results of this run. */
+  reuseFrom?: string;
+}
+
+export async function startJob(
+  db: Db,
+  queue: Queue,
+  fn: ActiveFunction,
+  input: unknown,
+  o: StartOptions,
+): Promise<{ run: RunRow; created: boolean }> {
+  const now = Date.now();
+  const inputJson = JSON.stringify(input);
+  const requestHash = o.idempotencyKey ? await sha256Hex(`${fn.name}\n${inputJson}`) : null;
+  const { row, created } = await insertQueuedRun(db, {
+    id: newId("run", now),
+    functionId: fn.functionId,
+    functionName: fn.name,
+    versionId: fn.versionId,
+    versionNumber: fn.versionNumber,
+    trigger: o.trigger,
+    status: "queued",
+    // Kept whole: the job reads its input from here (the request body limit bounds it).
+    input: inputJson,
+    output: null,
+    error: null,
+    attempt: 1,
+    idempotencyKey: o.idempotencyKey ?? null,
+    requestHash,
+    parentRunId: o.parentRunId ?? null,
+    createdAt: now,
+    startedAt: null,
+    endedAt: null,
+  });
+  if (!created) {
+    if (row.requestHash !== requestHash) {
+      throw new AppError("conflict", 409, "this Idempotency-Key was already used with a different request body");
+    }
+    return { run: row, created };
+  }
+  const message: JobStartMessage = { runId: row.id, ...(o.reuseFrom ? { reuseFrom: o.reuseFrom } : {}) };
+  try {
+    await queue.send(message, { contentType: "json" });
+  } catch (error) {
+    await deleteRun(db, row.id);
+    throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
+  }
+  return { run: row, created };
+}

@@ -1,0 +1,79 @@
+/**
+ * Jobs: starting a durable run, its live state, events, and the internal messages and Workflow
+ * params that carry a job from the API to the engine. Imports nothing but zod.
+ */
+import { z } from "zod";
+import { FunctionName, RetryPolicy } from "./functions";
+import { RunStatus, RunTrigger } from "./runs";
+
+export const StartJobRequest = z.strictObject({
+  function: FunctionName,
+  input: z.unknown().default({}),
+});
+export type StartJobRequest = z.infer<typeof StartJobRequest>;
+
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+
+/** Matches the Workflows rule for event types. */
+export const EventType = z
+  .string()
+  .max(100)
+  .regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]*$/, "letters, digits, '-' and '_', not starting with '-'");
+
+export const JobEventRequest = z.strictObject({ type: EventType, payload: z.unknown().default(null) });
+export type JobEventRequest = z.infer<typeof JobEventRequest>;
+
+export const ReplayRequest = z.strictObject({
+  /** Reuse the results of the steps that succeeded in the original run; only later steps run again. */
+  fromFailedStep: z.boolean().default(false),
+});
+export type ReplayRequest = z.infer<typeof ReplayRequest>;
+
+/** What a queue message carries: the run id (everything else is in D1), and for a replay from the failed step, the run whose step results to reuse. */
+export const JobStartMessage = z.object({ runId: z.string().min(1).max(64), reuseFrom: z.string().min(1).max(64).optional() });
+export type JobStartMessage = z.infer<typeof JobStartMessage>;
+
+/** Workflow params: the code version is pinned here, so a replay always loads the same code. */
+export const JobParams = z.object({
+  runId: z.string(),
+  functionId: z.string(),
+  functionName: FunctionName,
+  versionId: z.string(),
+  versionNumber: z.number().int(),
+  trigger: RunTrigger,
+  input: z.unknown(),
+  egress: z.array(z.string()),
+  retries: RetryPolicy,
+  concurrency: z.number().int().nullable(),
+  jobTimeoutMs: z.number().int(),
+  /** Step name → result to reuse (replay from the failed step). */
+  reuse: z.record(z.string(), z.unknown()).default({}),
+});
+export type JobParams = z.infer<typeof JobParams>;
+
+export const LiveStep = z.object({
+  name: z.string(),
+  kind: z.enum(["step", "sleep", "wait"]),
+  status: z.enum(["running", "succeeded", "failed", "sleeping", "waiting"]),
+  attempt: z.number().int(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  error: z.string().nullable(),
+  output: z.string().nullable(),
+});
+export type LiveStep = z.infer<typeof LiveStep>;
+
+/** The live state a job's Durable Object holds. */
+export const JobState = z.object({
+  runId: z.string(),
+  status: RunStatus,
+  currentStep: z.string().nullable(),
+  waitingFor: z.string().nullable(),
+  steps: z.array(LiveStep),
+  updatedAt: z.number(),
+});
+export type JobState = z.infer<typeof JobState>;
