@@ -17,7 +17,7 @@ function log(msg: string, fields: Record<string, unknown>): void {
 export async function startWorkflow(env: Env, message: JobStartMessage): Promise<void> {
   const db = database(env.DB);
   const run = await getRun(db, message.runId);
-  if (!run || run.status !== "queued") return;
+  if (run?.status !== "queued") return;
   const manifest = await getVersionManifest(db, run.versionId);
   if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
   await env.JOB.getByName(run.id).init(run.id, "queued");
