@@ -70,7 +70,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
   private async waitForSlot(params: JobParams, limit: number, step: WorkflowStep): Promise<void> {
     const limiter = this.env.LIMITER.getByName(params.functionName);
     for (let round = 0; ; round++) {
-      const acquired = await step.do(`kiln:slot ${round}`, async () => limiter.acquire(params.runId, limit));
+      const acquired = await step.do(`kiln:slot ${round}`, async () => {
+        const { granted, position } = await limiter.acquire(params.runId, limit);
+        return { granted, position };
+      });
       if (acquired.granted) return;
       try {
         await step.waitForEvent(`kiln:slot-free ${round}`, { type: SLOT_EVENT, timeout: SLOT_RECHECK });
