@@ -26,6 +26,7 @@ const FIXED = BROKEN.replace("= = ", "= ");
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -33,6 +34,7 @@ beforeAll(async () => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
+  page.on("pageerror", (e) => pageErrors.push(e.message));
 });
 
 afterAll(async () => {
@@ -182,5 +184,6 @@ describe("dashboard", () => {
     await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     expect(await page.getByRole("heading", { name: "Sign in to Kiln" }).isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
   });
 });
