@@ -27,6 +27,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      globalSetup: ["./test/helpers/build-isolate.global.ts"],
       setupFiles: ["./test/helpers/setup.ts"],
       testTimeout: 20_000,
       hookTimeout: 20_000,

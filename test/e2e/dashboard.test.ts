@@ -89,9 +89,14 @@ describe("dashboard", () => {
   it("tries the tool with input generated from its schema and links to the run", async () => {
     const input = page.getByLabel("Input (JSON)");
     expect(JSON.parse(await input.inputValue())).toEqual({ name: "hello", excited: true });
-    await input.fill(JSON.stringify({ name: "Ada", excited: true }));
+    await input.fill(JSON.stringify({ excited: "yes" }));
     await page.getByRole("button", { name: "Run", exact: true }).click();
     const result = page.getByRole("region", { name: "Result" });
+    await expect.poll(() => result.textContent()).toContain("HTTP status400");
+    expect(await result.locator(".issues").textContent()).toMatch(/\/name.*\/excited|\/excited.*\/name/s);
+
+    await input.fill(JSON.stringify({ name: "Ada", excited: true }));
+    await page.getByRole("button", { name: "Run", exact: true }).click();
     await expect.poll(() => result.textContent()).toContain("hello, Ada!");
     expect(await result.textContent()).toContain("HTTP status200");
     await screenshot(page, "function-try-it");

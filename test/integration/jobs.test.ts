@@ -107,3 +107,144 @@ describe("job starts", () => {
     expect((await job(id)).steps).toHaveLength(1);
   });
 });
+
+describe("durable steps", () => {
+  it("retries a failing step by its policy without executing completed steps again", async () => {
+    await using _ = await fast();
+    await deploy(
+      "flaky",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({}),
+  async run(_, ctx) {
+    const a = await ctx.step("prepare", () => { ctx.log.info("prepare ran"); return 5; });
+    const b = await ctx.step("call api", ({ attempt }) => {
+      ctx.log.info("api attempt " + attempt);
+      if (attempt < 3) throw new Error("503 from upstream");
+      return a * 10;
+    }, { retries: 4 });
+    return b;
+  },
+});`,
+    );
+    const done = await waitForJob(await startJob("flaky", {}), ended);
+    expect(done.status).toBe("succeeded");
+    expect(done.output).toBe(50);
+    expect(done.steps.map((s: any) => [s.name, s.status, s.attempt, s.error])).toEqual([
+      ["prepare", "succeeded", 1, null],
+      ["call api", "failed", 1, "503 from upstream"],
+      ["call api", "failed", 2, "503 from upstream"],
+      ["call api", "succeeded", 3, null],
+    ]);
+    expect(done.logs.map((l: any) => l.message)).toEqual(["prepare ran", "api attempt 1", "api attempt 2", "api attempt 3"]);
+  });
+
+  it("fails the run with the step's name, error and attempts once retries are exhausted; NonRetriableError stops at once", async () => {
+    await using _ = await fast();
+    await deploy(
+      "doomed",
+      `import { defineFunction, NonRetriableError, z } from "kiln";
+export default defineFunction({
+  input: z.object({ fatal: z.boolean() }),
+  retries: { limit: 2, delayMs: 1000, backoff: "exponential" },
+  async run({ fatal }, ctx) {
+    await ctx.step("ok", () => 1);
+    return ctx.step("charge", () => { throw fatal ? new NonRetriableError("card stolen") : new Error("gateway down"); });
+  },
+});`,
+    );
+    const retried = await waitForJob(await startJob("doomed", { fatal: false }), ended);
+    expect(retried).toMatchObject({
+      status: "failed",
+      error: { step: "charge", message: expect.stringContaining("gateway down"), retryable: true },
+    });
+    expect(retried.steps.filter((s: any) => s.name === "charge").map((s: any) => s.attempt)).toEqual([1, 2, 3]);
+    const fatal = await waitForJob(await startJob("doomed", { fatal: true }), ended);
+    expect(fatal).toMatchObject({
+      status: "failed",
+      error: { step: "charge", message: expect.stringContaining("card stolen"), retryable: false },
+    });
+    expect(fatal.steps.filter((s: any) => s.name === "charge")).toHaveLength(1);
+  });
+
+  it("waits for an event delivered through the API (human approval), and times out without one", async () => {
+    await using _ = await fast();
+    await deploy(
+      "approval",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({ amount: z.number() }),
+  async run({ amount }, ctx) {
+    await ctx.step("draft", () => amount);
+    try {
+      const decision = await ctx.waitForEvent("manager approval", { type: "approval", timeout: "2 seconds" });
+      return { approved: decision.payload.ok, by: decision.payload.by };
+    } catch (e) {
+      return { approved: false, reason: e.message };
+    }
+  },
+});`,
+    );
+    const id = await startJob("approval", { amount: 100 });
+    const waiting = await waitForJob(id, (j) => j.status === "waiting");
+    expect(waiting).toMatchObject({ waitingFor: "approval", currentStep: "manager approval" });
+    await expectProblem(await api(`/v1/jobs/${id}/events`, { body: { type: "bad type!" } }), 400, "validation_failed");
+    const sent = await api(`/v1/jobs/${id}/events`, { body: { type: "approval", payload: { ok: true, by: "dana" } } });
+    expect(sent.status).toBe(202);
+    const done = await waitForJob(id, ended);
+    expect(done).toMatchObject({ status: "succeeded", output: { approved: true, by: "dana" } });
+    expect(done.steps.find((s: any) => s.kind === "wait")).toMatchObject({ name: "manager approval", status: "succeeded" });
+    await expectProblem(await api(`/v1/jobs/${id}/events`, { body: { type: "approval" } }), 409, "conflict");
+
+    const lonely = await waitForJob(await startJob("approval", { amount: 5 }), ended, 20_000);
+    expect(lonely).toMatchObject({ status: "succeeded", output: { approved: false, reason: 'no "approval" event arrived in time' } });
+    expect(lonely.steps.find((s: any) => s.kind === "wait")).toMatchObject({ status: "failed" });
+  });
+
+  it("cancels a job: status cancelled, no further step starts", async () => {
+    await deploy(
+      "long",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({}),
+  async run(_, ctx) {
+    await ctx.step("first", () => 1);
+    await ctx.waitForEvent("go", { type: "go" });
+    await ctx.step("second", () => 2);
+    return "finished";
+  },
+});`,
+    );
+    const id = await startJob("long", {});
+    await waitForJob(id, (j) => j.status === "waiting");
+    const res = await api(`/v1/jobs/${id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ status: "cancelled", error: { message: "cancelled by admin" } });
+    await api(`/v1/jobs/${id}/events`, { body: { type: "go" } });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await job(id);
+    expect(after.status).toBe("cancelled");
+    expect(after.output).toBeNull();
+    expect(after.steps.map((s: any) => s.name)).not.toContain("second");
+    await expectProblem(await api(`/v1/jobs/${id}/cancel`, { method: "POST" }), 409, "conflict");
+  });
+
+  it("ends a job that outlives its jobTimeoutMs as timed_out", async () => {
+    await deploy(
+      "slowpoke",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({}),
+  jobTimeoutMs: 1500,
+  async run(_, ctx) {
+    await ctx.step("quick", () => 1);
+    await ctx.step("slow", () => new Promise((r) => setTimeout(r, 30_000)));
+    return "late";
+  },
+});`,
+    );
+    const done = await waitForJob(await startJob("slowpoke", {}), ended, 15_000);
+    expect(done).toMatchObject({ status: "timed_out", output: null });
+    expect(done.error.message).toMatch(/did not finish within/);
+  });
+});

@@ -62,7 +62,7 @@ export class JobDriver extends RpcTarget {
     return this.job.recordStep(step, result);
   }
 
-  async step(name: string, options: StepOptions, attempt: () => Promise<StepAttempt>): Promise<unknown> {
+  async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {
     await this.guard(name);
     const policy = this.params.retries;
     const config: WorkflowStepConfig = {
@@ -80,7 +80,7 @@ export class JobDriver extends RpcTarget {
           return value as Rpc.Serializable<unknown>;
         }
         await this.record({ ...base, status: "running", endedAt: null });
-        const result = await attempt();
+        const result = await attempt(ctx.attempt);
         this.logs.push(...result.logs);
         this.spans.push(...result.spans);
         if (!result.ok) {

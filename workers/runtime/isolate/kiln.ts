@@ -27,6 +27,12 @@ export interface StepOptions {
   timeout?: Duration;
 }
 
+/** Passed to a step's function. */
+export interface StepInfo {
+  /** 1 for the first try, 2 for the first retry, … */
+  attempt: number;
+}
+
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
   info(message: string, data?: Record<string, unknown>): void;
@@ -44,7 +50,7 @@ export interface ReceivedEvent<T = unknown> {
 export interface FunctionContext {
   run: { id: string; attempt: number; trigger: RunTrigger; function: string; version: number };
   /** A named unit of work: recorded in the trace, retried by its options, memoized in jobs. */
-  step<T>(name: string, fn: () => T | Promise<T>, options?: StepOptions): Promise<T>;
+  step<T>(name: string, fn: (attempt: StepInfo) => T | Promise<T>, options?: StepOptions): Promise<T>;
   /** Pause; durable in jobs, a plain timer in tool calls. */
   sleep(name: string, duration: Duration): Promise<void>;
   /** Pause a job until `POST /v1/jobs/:id/events` delivers an event of this type. Jobs only. */
@@ -211,7 +217,7 @@ export function parseDuration(value: Duration): number {
 
 /** How steps, sleeps and waits are carried out: inline for tool calls, by the Workflow engine for jobs. */
 export interface StepDriver {
-  step(name: string, options: StepOptions, fn: () => Promise<unknown>): Promise<unknown>;
+  step(name: string, options: StepOptions, fn: (attempt: number) => Promise<unknown>): Promise<unknown>;
   sleep(name: string, ms: number): Promise<void>;
   waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
 }
@@ -231,15 +237,15 @@ export interface StepAttempt {
 
 /** The Workflow side of a durable run (an RpcTarget in Kiln): it runs each attempt when the engine says so. */
 export interface DurableDriver {
-  step(name: string, options: StepOptions, attempt: () => Promise<StepAttempt>): Promise<unknown>;
+  step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown>;
   sleep(name: string, ms: number): Promise<void>;
   waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
 }
 
-async function attemptStep(name: string, fn: () => unknown): Promise<StepAttempt> {
+async function attemptStep(name: string, fn: (attempt: number) => unknown, attempt: number): Promise<StepAttempt> {
   const local: Trace = { steps: [], spans: [], logs: [] };
   try {
-    const value = await scope.run({ trace: local, step: name }, async () => fn());
+    const value = await scope.run({ trace: local, step: name }, async () => fn(attempt));
     return { ok: true, value, logs: local.logs, spans: local.spans };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -258,7 +264,7 @@ function durableSteps(driver: DurableDriver): StepDriver {
   return {
     step: (name, options, fn) =>
       driver
-        .step(name, options, () => attemptStep(name, fn))
+        .step(name, options, (attempt) => attemptStep(name, fn, attempt))
         .catch((error: unknown) => {
           throw new StepFailed(name, 0, error);
         }),
@@ -289,7 +295,7 @@ export function inlineDriver(trace: Trace): StepDriver {
         };
         trace.steps.push(rec);
         try {
-          const value = await fn();
+          const value = await fn(attempt);
           Object.assign(rec, { status: "succeeded", endedAt: Date.now(), output: preview(value) });
           return value;
         } catch (error) {
@@ -422,7 +428,9 @@ export async function invoke(
     const ctx: FunctionContext = {
       run: request.run,
       step: (name, fn, options = {}) =>
-        steps.step(name, options, driver ? async () => fn() : () => scope.run({ trace, step: name }, async () => fn())) as Promise<never>,
+        steps.step(name, options, (attempt) =>
+          driver ? Promise.resolve(fn({ attempt })) : scope.run({ trace, step: name }, async () => fn({ attempt })),
+        ) as Promise<never>,
       sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
       waitForEvent: (name, options) =>
         steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,
