@@ -93,7 +93,9 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Run", exact: true }).click();
     const result = page.getByRole("region", { name: "Result" });
     await expect.poll(() => result.textContent()).toContain("HTTP status400");
-    expect(await result.locator(".issues").textContent()).toMatch(/\/name.*\/excited|\/excited.*\/name/s);
+    const issues = (await result.locator(".issues").textContent()) ?? "";
+    expect(issues).toContain('"name"');
+    expect(issues).toContain("excited");
 
     await input.fill(JSON.stringify({ name: "Ada", excited: true }));
     await page.getByRole("button", { name: "Run", exact: true }).click();

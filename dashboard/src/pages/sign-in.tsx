@@ -1,6 +1,6 @@
 /** Sign in with an API key or the admin key; the API answers with an HttpOnly session cookie. */
 import { useState } from "preact/hooks";
-import { api, type Session } from "../api";
+import { ApiError, api, type Session } from "../api";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [key, setKey] = useState("");
@@ -16,7 +16,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       setKey("");
       onSignedIn(await api.session());
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      const unauthorized = err instanceof ApiError && err.status === 401;
+      setError(unauthorized ? "That key is not valid. Check it and try again." : err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
     }
@@ -40,7 +41,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         />
         {error && (
           <p id="sign-in-error" class="field-error" role="alert">
-            {error === "that key is not valid" ? "That key is not valid. Check it and try again." : error}
+            {error}
           </p>
         )}
         <button type="submit" class="primary" disabled={busy || key.trim() === ""}>
