@@ -2,10 +2,11 @@
 // from the client. Latency at 1 connection of requests that stop at successive stages of the path,
 // so the differences between rows are the cost of each stage.
 import { measure, problems } from "./lib/measure.mjs";
-import { ms, ratio, table } from "./lib/report.mjs";
+import { ms, ratio, rps, table } from "./lib/report.mjs";
 import { BODY, deployEcho, TOOL } from "./tool-call.mjs";
 
 const REQUESTS = 1000;
+const CONNECTIONS = 32;
 
 function stages(kiln, bare) {
   const auth = { authorization: `Bearer ${kiln.adminKey}` };
@@ -30,7 +31,7 @@ function stages(kiln, bare) {
   ];
 }
 
-/** Runs each stage for REQUESTS requests after a short warm-up; all stages twice, in reverse the second time. */
+/** Runs each stage after a short warm-up; all stages twice, in reverse order the second time. */
 export async function benchBreakdown(ctx) {
   const kiln = await ctx.kiln();
   const bare = await ctx.bare();
@@ -44,22 +45,32 @@ export async function benchBreakdown(ctx) {
       await measure({ ...s, amount: 100 });
       await ctx.settle();
       const run = await measure({ ...s, amount: REQUESTS });
-      const wrong = run.requests - (run.statusCodes[s.status] ?? 0);
-      if (wrong > 0) failures.push(`${s.label}: ${wrong} answers other than ${s.status} (${JSON.stringify(run.statusCodes)})`);
-      for (const p of problems(run).filter((p) => !p.includes("non-200"))) failures.push(`${s.label}: ${p}`);
-      runs[i].push(run);
-      ctx.log(`breakdown ${s.label.padEnd(48)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}`);
+      await ctx.settle();
+      const load = await measure({ ...s, connections: CONNECTIONS, duration: Math.min(3, ctx.duration) });
+      for (const r of [run, load]) {
+        const wrong = r.requests - (r.statusCodes[s.status] ?? 0);
+        if (wrong > 0) failures.push(`${s.label}: ${wrong} answers other than ${s.status} (${JSON.stringify(r.statusCodes)})`);
+        for (const p of problems(r).filter((p) => !p.includes("non-200"))) failures.push(`${s.label}: ${p}`);
+      }
+      runs[i].push({ latency: run, throughput: load });
+      ctx.log(`breakdown ${s.label.padEnd(48)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${rps(load.reqPerSec)}`);
     }
   }
-  const best = runs.map((r) => ({ p50: Math.min(...r.map((x) => x.p50)), p99: Math.min(...r.map((x) => x.p99)) }));
+  const best = runs.map((r) => ({
+    p50: Math.min(...r.map((x) => x.latency.p50)),
+    p99: Math.min(...r.map((x) => x.latency.p99)),
+    reqPerSec: Math.max(...r.map((x) => x.throughput.reqPerSec)),
+  }));
   const base = best[0];
-  const rows = [["stage (1 connection)", "p50", "p99", "p50 / bare", "p50 − previous"]];
+  const rows = [["stage", "p50", "p99", "p50 / bare", "p50 − previous", `${CONNECTIONS} conn.`, "req/s / bare"]];
   for (const [i, s] of list.entries()) {
     const delta = i === 0 ? "" : `${best[i].p50 - best[i - 1].p50 >= 0 ? "+" : ""}${ms(best[i].p50 - best[i - 1].p50)}`;
-    rows.push([s.label, ms(best[i].p50), ms(best[i].p99), ratio(best[i].p50 / base.p50), delta]);
+    const b = best[i];
+    rows.push([s.label, ms(b.p50), ms(b.p99), ratio(b.p50 / base.p50), delta, rps(b.reqPerSec), ratio(b.reqPerSec / base.reqPerSec)]);
   }
   const summary = [
-    `Breakdown: ${REQUESTS} requests per stage at 1 connection, best of 2 passes (forward, then reverse order).`,
+    `Breakdown: per stage, ${REQUESTS} requests at 1 connection (latency), then ${Math.min(3, ctx.duration)} s at ${CONNECTIONS} connections`,
+    "(throughput); best of 2 passes (forward, then reverse order).",
     "",
     table(rows),
   ].join("\n");

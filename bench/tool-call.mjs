@@ -130,6 +130,9 @@ export async function benchToolCall(ctx) {
     "",
     `Bar (PRODUCT.md): a Kiln tool call costs at most ${BAR.latencyRatio}× the latency of a bare Worker returning the same JSON`,
     `in the same local runtime, at p50 and p99, and keeps at least ${BAR.throughputRatio * 100}% of its throughput.`,
+    ...(Object.values(verdicts).includes("OVER")
+      ? ["Over the bar: BENCH_SUITES=tool-call,breakdown npm run bench shows which stage the time goes to."]
+      : []),
   ].join("\n");
   return {
     name: "tool-call",
