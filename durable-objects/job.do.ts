@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type JobState, LiveStep } from "../workers/lib/contracts/jobs";
-import { RunStatus, TERMINAL_STATUSES } from "../workers/lib/contracts/runs";
+import { LogRecord, RunStatus, SpanRecord, TERMINAL_STATUSES, type Trace } from "../workers/lib/contracts/runs";
 
 const encoder = new TextEncoder();
 
@@ -60,8 +60,11 @@ export class JobDO extends DurableObject<Env> {
     });
   }
 
-  /** Records a step attempt starting (status running) or ending (its final record). */
-  recordStep(step: LiveStep, result?: { value: unknown }): void {
+  /**
+   * Records a step attempt starting (status running) or ending (its final record, with the
+   * attempt's logs and spans: kept here because a replayed run() does not run the step again).
+   */
+  recordStep(step: LiveStep, result?: { value: unknown }, attemptTrace?: { logs: LogRecord[]; spans: SpanRecord[] }): void {
     const state = this.read();
     if (!state) return;
     const parsed = LiveStep.parse(step);
@@ -77,6 +80,25 @@ export class JobDO extends DurableObject<Env> {
     const live = parsed.endedAt === null;
     this.write({ ...state, steps, currentStep: live ? parsed.name : null, status: state.status === "queued" ? "running" : state.status });
     if (result) this.ctx.storage.kv.put(`result:${parsed.name}`, result.value);
+    if (attemptTrace) {
+      this.ctx.storage.kv.put("logs", [
+        ...(this.ctx.storage.kv.get<LogRecord[]>("logs") ?? []),
+        ...attemptTrace.logs.map((l) => LogRecord.parse(l)),
+      ]);
+      this.ctx.storage.kv.put("spans", [
+        ...(this.ctx.storage.kv.get<SpanRecord[]>("spans") ?? []),
+        ...attemptTrace.spans.map((x) => SpanRecord.parse(x)),
+      ]);
+    }
+  }
+
+  /** Everything recorded for the run's trace: step attempts, and the logs and spans made inside steps. */
+  recordedTrace(): Trace {
+    return {
+      steps: this.read()?.steps ?? [],
+      logs: this.ctx.storage.kv.get<LogRecord[]>("logs") ?? [],
+      spans: this.ctx.storage.kv.get<SpanRecord[]>("spans") ?? [],
+    };
   }
 
   /** Results of the steps that succeeded, by name (for a replay from the failed step). */

@@ -12,12 +12,13 @@ export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
 }
 
 /** The body as JSON, without schema: malformed JSON and wrong media types are 4xx. */
-export async function readJsonBody(c: Context): Promise<unknown> {
+export async function readJsonBody(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new AppError("unsupported_media_type", 415, "send the body as application/json");
   }
   const text = await c.req.text();
+  if (text.trim() === "" && options.optional) return {};
   if (text.trim() === "") throw new AppError("invalid_json", 400, "the request body is empty; send a JSON document");
   try {
     return JSON.parse(text);
@@ -36,8 +37,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
   return parsed.data;
 }
 
-export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  return parseWith(schema, await readJsonBody(c));
+/** Parses the body with `schema`; with `optional`, an empty body counts as `{}`. */
+export async function readBody<S extends z.ZodType>(c: Context, schema: S, options: { optional?: boolean } = {}): Promise<z.output<S>> {
+  return parseWith(schema, await readJsonBody(c, options));
 }
 
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {

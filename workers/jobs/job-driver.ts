@@ -8,7 +8,7 @@ import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflar
 import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
-import type { LogRecord, ReceivedEvent, SpanRecord, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
+import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 
 const PREVIEW_CHARS = 2000;
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
@@ -29,9 +29,6 @@ export class JobDriver extends RpcTarget {
   aborted: unknown = null;
   /** The last step that failed for good, and whether it asked not to be retried. */
   lastFailure: { step: string; nonRetriable: boolean } | null = null;
-  /** Logs and spans of step attempts, in the order they ran. */
-  readonly logs: LogRecord[] = [];
-  readonly spans: SpanRecord[] = [];
 
   constructor(
     private readonly engine: WorkflowStep,
@@ -58,8 +55,8 @@ export class JobDriver extends RpcTarget {
     }
   }
 
-  private record(step: LiveStep, result?: { value: unknown }): Promise<void> {
-    return this.job.recordStep(step, result);
+  private record(step: LiveStep, result?: { value: unknown }, attempt?: StepAttempt): Promise<void> {
+    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: attempt.spans });
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {
@@ -81,15 +78,17 @@ export class JobDriver extends RpcTarget {
         }
         await this.record({ ...base, status: "running", endedAt: null });
         const result = await attempt(ctx.attempt);
-        this.logs.push(...result.logs);
-        this.spans.push(...result.spans);
         if (!result.ok) {
           const message = result.error?.message ?? "step failed";
-          await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message });
+          await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message }, undefined, result);
           this.lastFailure = { step: name, nonRetriable: result.nonRetriable === true };
           throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);
         }
-        await this.record({ ...base, status: "succeeded", endedAt: Date.now(), output: preview(result.value) }, { value: result.value });
+        await this.record(
+          { ...base, status: "succeeded", endedAt: Date.now(), output: preview(result.value) },
+          { value: result.value },
+          result,
+        );
         this.lastFailure = null;
         return result.value as Rpc.Serializable<unknown>;
       }),

@@ -53,11 +53,12 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     if (driver.aborted) throw driver.aborted;
     const final = finalResult(outcome, driver);
     await step.do("kiln:finish", async () => {
-      const snapshot = await job.snapshot();
+      // Steps and what ran inside them come from the job's record; the rest from this run() pass.
+      const recorded = await job.recordedTrace();
       const trace = {
-        steps: snapshot?.steps ?? [],
-        logs: [...driver.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
-        spans: [...driver.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
+        steps: recorded.steps,
+        logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
+        spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
       };
       await finishDurableRun(database(this.env.DB), params.runId, { ...final, endedAt: Date.now() }, trace);
       await job.setStatus(final.status);

@@ -27,7 +27,7 @@ export const runsRoutes = new Hono<AppEnv>()
   .post("/:id/replay", async (c) => {
     authorize(c, "jobs:write");
     const db = c.get("db");
-    const { fromFailedStep } = c.req.header("content-length") === "0" ? { fromFailedStep: false } : await readBody(c, ReplayRequest);
+    const { fromFailedStep } = await readBody(c, ReplayRequest, { optional: true });
     const parent = await getRun(db, c.req.param("id"));
     if (!parent || !canTouchFunction(c.get("principal"), parent.functionName)) throw notFound(`run "${c.req.param("id")}"`);
     const fn = await getActiveFunction(db, parent.functionName);

@@ -46,7 +46,7 @@ export const toolsRoutes = new Hono<AppEnv>()
     authorize(c, "tools:call", name);
     const fn = await getActiveFunction(c.get("db"), name);
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
-    const input = c.req.header("content-length") === "0" ? {} : await readJsonBody(c);
+    const input = await readJsonBody(c, { optional: true });
     const issues = validateInput(fn.versionId, fn.manifest.input, input);
     if (issues.length > 0) throw new AppError("validation_failed", 400, `input does not match the schema of "${name}"`, { issues });
     const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
