@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { cancelJob } from "../../jobs/cancel-job";
+import { endJob } from "../../jobs/end-job";
 import { startJob } from "../../jobs/start-job";
 import { IdempotencyKey, JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
 import { TERMINAL_STATUSES } from "../../lib/contracts/runs";
@@ -83,7 +83,8 @@ export const jobsRoutes = new Hono<AppEnv>()
   })
   .post("/:id/cancel", async (c) => {
     const run = await jobRun(c, "jobs:write");
-    await cancelJob(c.env, c.get("db"), run, c.get("principal").keyId);
+    const error = { message: `cancelled by ${c.get("principal").keyId}`, name: "Cancelled", step: null, retryable: false };
+    if (!(await endJob(c.env, c.get("db"), run, "cancelled", error))) throw new AppError("conflict", 409, `job "${run.id}" already ended`);
     return c.json(runView((await getRun(c.get("db"), run.id)) ?? run));
   })
   .post("/:id/events", bodyLimit({ maxSize: MAX_JOB_BODY_BYTES, onError: tooLarge }), async (c) => {

@@ -227,3 +227,19 @@ export async function listDeadLetter(db: Db, limit: number, allowedFunctions: re
     .limit(limit)
     .all();
 }
+
+/** Durable runs still live past their version's jobTimeoutMs. */
+export async function listOverdueJobs(db: Db, now: number, limit = 100): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        inArray(runs.status, ["running", "waiting"]),
+        sql`${runs.trigger} != 'tool'`,
+        sql`${runs.startedAt} + (select json_extract(v.manifest, '$.jobTimeoutMs') from function_versions v where v.id = ${runs.versionId}) < ${now}`,
+      ),
+    )
+    .limit(limit)
+    .all();
+}
