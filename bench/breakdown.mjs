@@ -14,7 +14,7 @@ function stages(kiln, bare) {
     { label: "bare Worker: parse + return JSON", url: `${bare.url}/v1/tools/${TOOL}`, body: BODY, status: 200 },
     { label: "Kiln GET /healthz (no auth, no D1)", url: `${kiln.url}/healthz`, method: "GET", status: 200 },
     {
-      label: "Kiln unknown tool (auth + D1 lookup → 404)",
+      label: "Kiln unknown tool (auth + function lookup → 404)",
       url: `${kiln.url}/v1/tools/no-such-tool`,
       body: BODY,
       headers: auth,
@@ -53,7 +53,7 @@ export async function benchBreakdown(ctx) {
         for (const p of problems(r).filter((p) => !p.includes("non-200"))) failures.push(`${s.label}: ${p}`);
       }
       runs[i].push({ latency: run, throughput: load });
-      ctx.log(`breakdown ${s.label.padEnd(48)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${rps(load.reqPerSec)}`);
+      ctx.log(`breakdown ${s.label.padEnd(50)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${rps(load.reqPerSec)}`);
     }
   }
   const best = runs.map((r) => ({

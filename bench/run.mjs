@@ -29,7 +29,7 @@ const suites = [
 ];
 
 const duration = positiveNumber("BENCH_DURATION", 6);
-const rounds = Math.round(positiveNumber("BENCH_ROUNDS", 3));
+const rounds = Math.max(1, Math.round(positiveNumber("BENCH_ROUNDS", 3)));
 const selected = process.env.BENCH_SUITES
   ? process.env.BENCH_SUITES.split(",").map((s) => s.trim())
   : suites.filter((s) => !s.optIn).map((s) => s.name);

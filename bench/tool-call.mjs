@@ -59,7 +59,7 @@ export async function benchToolCall(ctx) {
   }
   if (failures.length > 0) return { name: "tool-call", failures };
 
-  // Each side goes first once per phase over two rounds: (round + phase) decides the order.
+  // (round + phase) decides who goes first: over any two rounds each side leads once per phase.
   const phases = [
     { key: "latency", connections: 1 },
     { key: "throughput", connections: THROUGHPUT_CONNECTIONS },
@@ -121,7 +121,7 @@ export async function benchToolCall(ctx) {
   const summary = [
     `Tool call: POST /v1/tools/${TOOL} with a ${BODY.length}-byte JSON body, echoed back.`,
     `Best of ${ctx.rounds} round(s) of ${ctx.duration} s per measurement (lowest p50 and p99, highest req/s);`,
-    "the order alternates so each side runs first once per phase (per-round figures above and in the JSON).",
+    "the order alternates between rounds and between phases, so neither side always runs first (per-round figures above and in the JSON).",
     "",
     table(rows),
     "",
