@@ -98,7 +98,6 @@ CREATE TABLE `runs` (
 	`ended_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `runs_created` ON `runs` (`created_at`);--> statement-breakpoint
-CREATE INDEX `runs_fn_created` ON `runs` (`function_name`,`created_at`);--> statement-breakpoint
-CREATE INDEX `runs_status_created` ON `runs` (`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `runs_fn_id` ON `runs` (`function_name`,`id`);--> statement-breakpoint
+CREATE INDEX `runs_status_id` ON `runs` (`status`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `runs_fn_idempotency` ON `runs` (`function_id`,`idempotency_key`);

@@ -59,3 +59,16 @@ describe("runs", () => {
     await expectProblem(await api("/v1/runs/run_nope"), 404, "not_found");
   });
 });
+
+describe("run records under load", () => {
+  it("records every one of many concurrent tool calls (written in batches after the responses)", async () => {
+    await deploy("burst", CODE);
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => api("/v1/tools/burst", { body: { ok: true, tag: `t${i}` } })));
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(200));
+    const ids = responses.map((r) => r.headers.get("kiln-run-id")!);
+    const runs = await Promise.all(ids.map(waitForRun));
+    expect(runs.map((r) => r.output).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `t${i}`).sort());
+    const page = await json(await api("/v1/runs?function=burst&limit=200"));
+    expect(page.items).toHaveLength(40);
+  });
+});

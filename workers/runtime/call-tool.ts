@@ -1,11 +1,12 @@
 /**
  * A tool call end to end, once auth and input validation have passed: run the active version in
- * its isolate and build the run record. Saving the record is returned as a promise so the caller
- * can keep it off the response path (`waitUntil`).
+ * its isolate and build the run record. Saving is left to the caller (`save`), to keep it off the
+ * response path: the record is buffered and written in a batch (see run-writer.ts).
  */
 import type { RunTrigger } from "../lib/contracts/runs";
 import { type ActiveFunction, type Db, getModules } from "../lib/infra/db/functions.repo";
-import { type RunRecord, saveFinishedRun } from "../lib/infra/db/runs.repo";
+import { writeRunSoon } from "../lib/infra/db/run-writer";
+import type { RunRecord } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
 import { invokeFunction, type Outcome } from "./invoke";
 import { loadFunction } from "./loader";
@@ -31,7 +32,8 @@ export function restoredJson(text: string | null): unknown {
 export interface ToolCallResult {
   runId: string;
   outcome: Outcome;
-  save: () => Promise<void>;
+  /** Buffers the record; returns a flush for `waitUntil` when this call must schedule one. */
+  save: () => Promise<void> | null;
 }
 
 export async function callTool(
@@ -82,5 +84,5 @@ export async function callTool(
     startedAt: createdAt,
     endedAt,
   };
-  return { runId, outcome, save: () => saveFinishedRun(db, record, outcome.trace) };
+  return { runId, outcome, save: () => writeRunSoon(db, record, outcome.trace) };
 }

@@ -50,7 +50,8 @@ export const toolsRoutes = new Hono<AppEnv>()
     const issues = validateInput(fn.versionId, fn.manifest.input, input);
     if (issues.length > 0) throw new AppError("validation_failed", 400, `input does not match the schema of "${name}"`, { issues });
     const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
-    c.executionCtx.waitUntil(save());
+    const flush = save();
+    if (flush) c.executionCtx.waitUntil(flush);
     c.header("Kiln-Run-Id", runId);
     switch (outcome.status) {
       case "succeeded":

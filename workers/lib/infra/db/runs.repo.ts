@@ -76,9 +76,10 @@ export function traceInserts(db: Db, runId: string, trace: Trace, offset = { ste
   return items;
 }
 
-/** Inserts a finished run with its whole trace. */
-export async function saveFinishedRun(db: Db, run: RunRecord, trace: Trace): Promise<void> {
-  await db.batch([db.insert(runs).values(runRow(run)), ...traceInserts(db, run.id, trace)]);
+/** Inserts finished runs with their whole traces, in one batch (an implicit transaction). */
+export async function saveFinishedRuns(db: Db, items: { run: RunRecord; trace: Trace }[]): Promise<void> {
+  const [first, ...rest] = items.flatMap(({ run, trace }) => [db.insert(runs).values(runRow(run)), ...traceInserts(db, run.id, trace)]);
+  if (first) await db.batch([first, ...rest]);
 }
 
 export type RunRow = typeof runs.$inferSelect;

@@ -61,9 +61,9 @@ export const runs = sqliteTable(
     endedAt: integer("ended_at"),
   },
   (t) => [
-    index("runs_created").on(t.createdAt),
-    index("runs_fn_created").on(t.functionName, t.createdAt),
-    index("runs_status_created").on(t.status, t.createdAt),
+    // Lists are ordered by id (ids sort by creation time).
+    index("runs_fn_id").on(t.functionName, t.id),
+    index("runs_status_id").on(t.status, t.id),
     uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey),
   ],
 );
