@@ -25,6 +25,11 @@ export class ConcurrencyDO extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<{ s: number }>("select coalesce(max(seq), 0) + 1 as s from slots").one().s;
   }
 
+  /** Joins the line (once): called when a job is accepted, so the line keeps the order of acceptance. */
+  join(runId: string): void {
+    this.ctx.storage.sql.exec("insert or ignore into slots (run_id, state, seq) values (?, 'waiting', ?)", runId, this.nextSeq());
+  }
+
   /** Takes a slot if one is free and nobody waits ahead; otherwise joins (or stays in) the line. */
   acquire(runId: string, limit: number): Acquired {
     return this.ctx.storage.transactionSync(() => {

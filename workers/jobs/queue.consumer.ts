@@ -1,48 +1,17 @@
 /**
- * Queue consumers. `kiln-jobs`: turns each accepted job into a Workflow instance (idempotent:
- * delivery is at least once, and the instance id is the run id). `kiln-jobs-dlq`: job starts that
- * failed every retry; their runs are marked failed, so they show in the dead-letter list.
+ * Queue consumers. `kiln-jobs`: makes sure each accepted job has its Workflow instance (the API
+ * usually created it already; delivery is at least once and the instance id is the run id, so
+ * this is idempotent). `kiln-jobs-dlq`: job starts that failed every retry; their runs are marked failed, so they show in the dead-letter list.
  */
-import { type JobParams, JobStartMessage } from "../lib/contracts/jobs";
-import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { getRun, setRunStatus } from "../lib/infra/db/runs.repo";
+import { JobStartMessage } from "../lib/contracts/jobs";
+import { database } from "../lib/infra/db/functions.repo";
+import { setRunStatus } from "../lib/infra/db/runs.repo";
+import { startWorkflow } from "./start-workflow";
 
 const DEAD_LETTER_QUEUE = "kiln-jobs-dlq";
 
 function log(msg: string, fields: Record<string, unknown>): void {
   console.error(JSON.stringify({ msg, ...fields }));
-}
-
-/** Creates the Workflow instance for a queued run; does nothing for a run that started or ended. */
-export async function startWorkflow(env: Env, message: JobStartMessage): Promise<void> {
-  const db = database(env.DB);
-  const run = await getRun(db, message.runId);
-  if (run?.status !== "queued") return;
-  const manifest = await getVersionManifest(db, run.versionId);
-  if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
-  await env.JOB.getByName(run.id).init(run.id, "queued");
-  const reuse = message.reuseFrom ? await env.JOB.getByName(message.reuseFrom).stepResults() : {};
-  const params: JobParams = {
-    runId: run.id,
-    functionId: run.functionId,
-    functionName: run.functionName,
-    versionId: run.versionId,
-    versionNumber: run.versionNumber,
-    trigger: run.trigger as JobParams["trigger"],
-    input: run.input === null ? {} : JSON.parse(run.input),
-    egress: manifest.egress,
-    retries: manifest.retries,
-    concurrency: manifest.concurrency,
-    jobTimeoutMs: manifest.jobTimeoutMs,
-    reuse,
-  };
-  try {
-    await env.RUN_WORKFLOW.create({ id: run.id, params });
-  } catch (error) {
-    // A redelivered message: the instance exists already (its id is the run id).
-    if (/already exists/i.test(String(error))) return;
-    throw error;
-  }
 }
 
 async function deadLetter(env: Env, message: JobStartMessage): Promise<void> {

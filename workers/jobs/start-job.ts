@@ -20,8 +20,8 @@ export interface StartOptions {
 }
 
 export async function startJob(
+  env: Env,
   db: Db,
-  queue: Queue,
   fn: ActiveFunction,
   input: unknown,
   o: StartOptions,
@@ -56,9 +56,13 @@ export async function startJob(
     return { run: row, created };
   }
   const message: JobStartMessage = { runId: row.id, ...(o.reuseFrom ? { reuseFrom: o.reuseFrom } : {}) };
+  const limiter = fn.manifest.concurrency === null ? null : env.LIMITER.getByName(fn.name);
   try {
-    await queue.send(message, { contentType: "json" });
+    // Jobs of a limited function take their place in line in the order they were accepted.
+    await limiter?.join(row.id);
+    await env.JOB_QUEUE.send(message, { contentType: "json" });
   } catch (error) {
+    await limiter?.release(row.id, fn.manifest.concurrency ?? 1);
     await deleteRun(db, row.id);
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }

@@ -9,7 +9,8 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { endJob } from "../../jobs/end-job";
 import { startJob } from "../../jobs/start-job";
-import { IdempotencyKey, JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
+import { startWorkflow } from "../../jobs/start-workflow";
+import { IdempotencyKey, JobEventRequest, type JobStartMessage, StartJobRequest } from "../../lib/contracts/jobs";
 import { TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { validateInput } from "../../lib/domain/json-schema";
@@ -34,6 +35,12 @@ async function jobRun(c: Context<AppEnv>, scope: "jobs:read" | "jobs:write"): Pr
   return run;
 }
 
+/** The fast path to the first step; if it fails, the queue message starts the job instead. */
+const startSoon = (env: Env, message: JobStartMessage) =>
+  startWorkflow(env, message).catch((error: unknown) =>
+    console.warn(JSON.stringify({ msg: "fast job start failed", runId: message.runId, error: String(error) })),
+  );
+
 const isLive = (run: RunRow) => !TERMINAL_STATUSES.includes(run.status as never);
 
 export const jobsRoutes = new Hono<AppEnv>()
@@ -50,7 +57,8 @@ export const jobsRoutes = new Hono<AppEnv>()
       throw new AppError("validation_failed", 400, `input does not match the schema of "${fn.name}"`, {
         issues: issues.map((i) => ({ ...i, path: `/input${i.path === "/" ? "" : i.path}` })),
       });
-    const { run, created } = await startJob(c.get("db"), c.env.JOB_QUEUE, fn, req.input, { trigger: "job", idempotencyKey });
+    const { run, created } = await startJob(c.env, c.get("db"), fn, req.input, { trigger: "job", idempotencyKey });
+    if (created) c.executionCtx.waitUntil(startSoon(c.env, { runId: run.id }));
     const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
     c.header("Location", statusUrl);
     return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);

@@ -1,0 +1,40 @@
+/**
+ * Creating the Workflow instance of a queued job. Called twice per job on purpose: right after
+ * the API accepted it (the fast path, under waitUntil) and by the queue consumer (the guarantee).
+ * Idempotent: the instance id is the run id, and a run that is no longer queued is left alone.
+ */
+import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
+import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
+import { getRun } from "../lib/infra/db/runs.repo";
+
+/** Creates the Workflow instance for a queued run; does nothing for a run that started or ended. */
+export async function startWorkflow(env: Env, message: JobStartMessage): Promise<void> {
+  const db = database(env.DB);
+  const run = await getRun(db, message.runId);
+  if (run?.status !== "queued") return;
+  const manifest = await getVersionManifest(db, run.versionId);
+  if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
+  await env.JOB.getByName(run.id).init(run.id, "queued");
+  const reuse = message.reuseFrom ? await env.JOB.getByName(message.reuseFrom).stepResults() : {};
+  const params: JobParams = {
+    runId: run.id,
+    functionId: run.functionId,
+    functionName: run.functionName,
+    versionId: run.versionId,
+    versionNumber: run.versionNumber,
+    trigger: run.trigger as JobParams["trigger"],
+    input: run.input === null ? {} : JSON.parse(run.input),
+    egress: manifest.egress,
+    retries: manifest.retries,
+    concurrency: manifest.concurrency,
+    jobTimeoutMs: manifest.jobTimeoutMs,
+    reuse,
+  };
+  try {
+    await env.RUN_WORKFLOW.create({ id: run.id, params });
+  } catch (error) {
+    // A redelivered message: the instance exists already (its id is the run id).
+    if (/already exists/i.test(String(error))) return;
+    throw error;
+  }
+}
