@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { startLocalServer } from "../scripts/local-server.mjs";
 import { benchBreakdown } from "./breakdown.mjs";
+import { benchJobStart } from "./job-start.mjs";
 import { abortMeasurement } from "./lib/measure.mjs";
 import { loud } from "./lib/report.mjs";
 import { benchToolCall } from "./tool-call.mjs";
@@ -21,10 +22,10 @@ const root = path.resolve(import.meta.dirname, "..");
  * The suites, run in this order. A suite is `async (ctx) => result`; its result carries a `name`,
  * a printable `summary`, `failures` (broken responses, never timing) and whatever figures it wants
  * in the JSON. Suites marked `optIn` run only when named in BENCH_SUITES.
- * The job-start suite (`POST /v1/jobs` to the first step running, p50 under 50 ms) goes here.
  */
 const suites = [
   { name: "tool-call", run: benchToolCall },
+  { name: "job-start", run: benchJobStart },
   { name: "breakdown", run: benchBreakdown, optIn: true },
 ];
 
