@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { FunctionName, RetryPolicy } from "./functions";
-import { RunStatus, RunTrigger } from "./runs";
+import { RunStatus, RunTrigger, StepRecord } from "./runs";
 
 export const StartJobRequest = z.strictObject({
   function: FunctionName,
@@ -55,16 +55,8 @@ export const JobParams = z.object({
 });
 export type JobParams = z.infer<typeof JobParams>;
 
-export const LiveStep = z.object({
-  name: z.string(),
-  kind: z.enum(["step", "sleep", "wait"]),
-  status: z.enum(["running", "succeeded", "failed", "sleeping", "waiting"]),
-  attempt: z.number().int(),
-  startedAt: z.number(),
-  endedAt: z.number().nullable(),
-  error: z.string().nullable(),
-  output: z.string().nullable(),
-});
+/** A step attempt as the job records it live: the same shape as in a run's trace. */
+export const LiveStep = StepRecord;
 export type LiveStep = z.infer<typeof LiveStep>;
 
 /** The live state a job's Durable Object holds. */

@@ -39,6 +39,16 @@ export interface RunRecord {
   endedAt: number | null;
 }
 
+/** A run error as its four columns. */
+function errorColumns(error: RunError | null) {
+  return {
+    errorMessage: error?.message ?? null,
+    errorName: error?.name ?? null,
+    errorStep: error?.step ?? null,
+    errorRetryable: error ? error.retryable : null,
+  };
+}
+
 function runRow(r: RunRecord) {
   return {
     id: r.id,
@@ -50,10 +60,7 @@ function runRow(r: RunRecord) {
     status: r.status,
     input: r.input,
     output: r.output,
-    errorMessage: r.error?.message ?? null,
-    errorName: r.error?.name ?? null,
-    errorStep: r.error?.step ?? null,
-    errorRetryable: r.error ? r.error.retryable : null,
+    ...errorColumns(r.error),
     attempt: r.attempt,
     idempotencyKey: r.idempotencyKey,
     requestHash: r.requestHash,
@@ -101,6 +108,18 @@ export async function getTrace(db: Db, runId: string): Promise<Trace> {
   };
 }
 
+/** Runs matching every condition, limited to the functions a principal may see, newest first. */
+function newestRuns(db: Db, where: (SQL | undefined)[], allowedFunctions: readonly string[] | null, limit: number): Promise<RunRow[]> {
+  const visible = allowedFunctions ? [...where, inArray(runs.functionName, [...allowedFunctions])] : where;
+  return db
+    .select()
+    .from(runs)
+    .where(and(...visible))
+    .orderBy(desc(runs.id))
+    .limit(limit)
+    .all();
+}
+
 /** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
 export async function listRuns(db: Db, q: RunsQuery, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
   const where: (SQL | undefined)[] = [];
@@ -115,14 +134,7 @@ export async function listRuns(db: Db, q: RunsQuery, allowedFunctions: readonly 
     const contains = (column: SQLiteColumn) => sql`${column} like ${pattern} escape '\\'`;
     where.push(or(contains(runs.id), contains(runs.functionName), contains(runs.errorMessage), contains(runs.input)));
   }
-  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
-  return db
-    .select()
-    .from(runs)
-    .where(and(...where))
-    .orderBy(desc(runs.id))
-    .limit(q.limit)
-    .all();
+  return newestRuns(db, where, allowedFunctions, q.limit);
 }
 
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
@@ -165,15 +177,12 @@ export async function setRunStatus(
   id: string,
   patch: { status: RunStatus; startedAt?: number; endedAt?: number; error?: RunError | null },
 ): Promise<boolean> {
-  const set: Partial<typeof runs.$inferInsert> = { status: patch.status };
-  if (patch.startedAt !== undefined) set.startedAt = patch.startedAt;
-  if (patch.endedAt !== undefined) set.endedAt = patch.endedAt;
-  if (patch.error !== undefined) {
-    set.errorMessage = patch.error?.message ?? null;
-    set.errorName = patch.error?.name ?? null;
-    set.errorStep = patch.error?.step ?? null;
-    set.errorRetryable = patch.error ? patch.error.retryable : null;
-  }
+  const set: Partial<typeof runs.$inferInsert> = {
+    status: patch.status,
+    ...(patch.startedAt !== undefined ? { startedAt: patch.startedAt } : {}),
+    ...(patch.endedAt !== undefined ? { endedAt: patch.endedAt } : {}),
+    ...(patch.error !== undefined ? errorColumns(patch.error) : {}),
+  };
   const changed = await db
     .update(runs)
     .set(set)
@@ -198,10 +207,7 @@ export async function finishDurableRun(
       .set({
         status: result.status,
         output: result.output,
-        errorMessage: result.error?.message ?? null,
-        errorName: result.error?.name ?? null,
-        errorStep: result.error?.step ?? null,
-        errorRetryable: result.error ? result.error.retryable : null,
+        ...errorColumns(result.error),
         endedAt: result.endedAt,
       })
       .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`)),
@@ -219,14 +225,7 @@ export async function listDeadLetter(db: Db, limit: number, allowedFunctions: re
     sql`${runs.trigger} != 'tool'`,
     sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id})`,
   ];
-  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
-  return db
-    .select()
-    .from(runs)
-    .where(and(...where))
-    .orderBy(desc(runs.id))
-    .limit(limit)
-    .all();
+  return newestRuns(db, where, allowedFunctions, limit);
 }
 
 /** Durable runs still live past their version's jobTimeoutMs. */
