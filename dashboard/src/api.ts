@@ -4,11 +4,12 @@
  * Imports only types from the shared contracts, never the zod runtime.
  */
 import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
+import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
 
-export type { ApiKeyView, CreatedKey, FunctionView, Manifest, RunDetail, RunView, Scope, VersionView };
+export type { ApiKeyView, CreatedKey, FunctionView, JobState, LiveStep, Manifest, RunDetail, RunView, Scope, VersionView };
 
 /** An error answered by the API (or a network failure, with status 0). */
 export class ApiError extends Error {
@@ -93,6 +94,18 @@ export interface RunsFilter {
   q?: string;
 }
 
+/** A job as GET /v1/jobs/:id answers: the run, its steps, and while live what it is doing. */
+export type JobView = RunDetail & { currentStep: string | null; waitingFor: string | null };
+
+/** What starting a job or replaying a run answers. */
+export interface StartedJob {
+  id: string;
+  status: string;
+  statusUrl: string;
+  created?: boolean;
+  parentRunId?: string;
+}
+
 /** The outcome of a tool call from the Try-it panel: never throws for an HTTP error. */
 export interface ToolCallResult {
   status: number;
@@ -123,6 +136,16 @@ export const api = {
     return request<{ items: RunView[]; nextCursor: string | null }>("GET", `/v1/runs?${params}`);
   },
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
+
+  job: (id: string) => request<JobView>("GET", `/v1/jobs/${enc(id)}`),
+  /** The Server-Sent-Events stream of a job's live state (same origin: the session cookie goes along). */
+  jobStreamUrl: (id: string) => `/v1/jobs/${enc(id)}/stream`,
+  startJob: (name: string, input: unknown) => request<StartedJob>("POST", "/v1/jobs", { function: name, input }),
+  cancelJob: (id: string) => request<RunView>("POST", `/v1/jobs/${enc(id)}/cancel`),
+  sendJobEvent: (id: string, type: string, payload: unknown) =>
+    request<{ accepted: boolean; type: string }>("POST", `/v1/jobs/${enc(id)}/events`, { type, payload }),
+  deadLetters: () => request<{ items: RunView[] }>("GET", "/v1/jobs/dead-letter").then((r) => r.items),
+  replay: (id: string, fromFailedStep: boolean) => request<StartedJob>("POST", `/v1/runs/${enc(id)}/replay`, { fromFailedStep }),
 
   keys: () => request<{ items: ApiKeyView[] }>("GET", "/v1/keys").then((r) => r.items),
   createKey: (name: string, scopes: Scope[], functions: string[] | null) =>
