@@ -5,6 +5,8 @@ import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
+import { JobPage } from "./pages/job-page";
+import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
@@ -19,7 +21,13 @@ function Redirect({ to }: { to: string }) {
 
 function Routes({ path, session }: { path: string; session: Session }) {
   if (path === "/" || path === "") {
-    const first = hasScope(session, "functions:read") ? "/functions" : hasScope(session, "runs:read") ? "/runs" : "/keys";
+    const first = hasScope(session, "functions:read")
+      ? "/functions"
+      : hasScope(session, "runs:read")
+        ? "/runs"
+        : hasScope(session, "jobs:read")
+          ? "/jobs"
+          : "/keys";
     return <Redirect to={first} />;
   }
   if (match("/functions", path)) return <FunctionsList />;
@@ -29,6 +37,10 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/runs", path)) return <RunsList />;
   const run = match("/runs/:id", path);
   if (run) return <RunPage key={run.id} id={run.id!} />;
+  if (match("/jobs", path)) return <JobsList tab="recent" session={session} />;
+  if (match("/jobs/dead-letters", path)) return <JobsList tab="dead-letters" session={session} />;
+  const job = match("/jobs/:id", path);
+  if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
   if (match("/keys", path)) return <KeysPage />;
   return (
     <Empty>

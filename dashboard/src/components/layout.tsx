@@ -17,6 +17,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { href: "/functions", label: "Functions", scope: "functions:read" },
   { href: "/runs", label: "Runs", scope: "runs:read" },
+  { href: "/jobs", label: "Jobs", scope: "jobs:read" },
   { href: "/keys", label: "API keys", scope: "keys:manage" },
 ];
 

@@ -1,0 +1,426 @@
+/**
+ * One job, live: status, current step, what it waits for and its steps, followed over the job's
+ * event stream (polling every 2 s if the stream fails) until it ends; then output or error and a
+ * link to the full trace. Send it an event, cancel it, replay it.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, type JobView, type LiveStep, type Session } from "../api";
+import { CopyableId } from "../components/copy-button";
+import { hasScope } from "../components/layout";
+import { ErrorBox, Loading } from "../components/states";
+import { StatusBadge } from "../components/status-badge";
+import { dateTime, duration, pretty } from "../lib/format";
+import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
+import { useAsync } from "../lib/use-async";
+import { useJobStream } from "../lib/use-job-stream";
+import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
+import { Link, navigate } from "../router";
+
+/** The current time, ticking every second while `active` (for the duration of live steps). */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+/** One sentence on what a live job is doing, or how it ended. */
+function doing(job: JobView): string {
+  switch (job.status) {
+    case "queued":
+      return "Queued: waiting to start (or for a free concurrency slot).";
+    case "running":
+      return job.currentStep ? `Running step “${job.currentStep}”.` : "Running.";
+    case "waiting":
+      if (job.waitingFor === null) return "Waiting.";
+      return job.waitingFor.startsWith("sleep ") ? `Sleeping (${job.waitingFor}).` : `Waiting for the event “${job.waitingFor}”.`;
+    default:
+      return `Ended as ${job.status.replace("_", " ")}.`;
+  }
+}
+
+/** Loads the job, noting when (a stream frame that arrived later is fresher). */
+async function loadJob(id: string) {
+  const job = await api.job(id);
+  return { job, at: Date.now() };
+}
+
+export function JobPage({ id, session }: { id: string; session: Session }) {
+  const { data, error, reload } = useAsync(() => loadJob(id), [id]);
+  const job = data?.job;
+  const [notice, setNotice] = useState<string | null>(null);
+  const live = job !== undefined && ACTIVE_STATUSES.has(job.status);
+  const stream = useJobStream(api.jobStreamUrl(id), live, (state) => {
+    if (state.status !== job?.status) void reload();
+  });
+  // Every 2 s while the stream is down; every 10 s while it is up, in case it stalls silently.
+  usePoll(live && stream.mode === "poll", reload);
+  usePoll(live && stream.mode === "stream", reload, 10_000);
+  const now = useNow(live);
+  /** The steps last seen while live: a cancelled job's stored trace has none. */
+  const seen = useRef<LiveStep[]>([]);
+
+  if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
+  if (!data || !job) return <Loading />;
+
+  // While following the stream, its latest frame is what to show, unless a load came after it.
+  const frame = live && stream.mode === "stream" && stream.at > data.at ? stream.state : null;
+  const view: JobView = frame
+    ? { ...job, status: frame.status, currentStep: frame.currentStep, waitingFor: frame.waitingFor, steps: frame.steps }
+    : job;
+  const ended = !ACTIVE_STATUSES.has(view.status);
+  const final = !ACTIVE_STATUSES.has(job.status);
+  if (!final && view.steps.length > 0) seen.current = view.steps;
+  const lastSeen = final && view.steps.length === 0 && seen.current.length > 0;
+  const canWrite = hasScope(session, "jobs:write");
+
+  return (
+    <section>
+      <p class="crumbs">
+        <Link href="/jobs">Jobs</Link> /
+      </p>
+      <div class="page-head">
+        <h1>
+          Job of <Link href={`/functions/${view.function}`}>{view.function}</Link>
+        </h1>
+        <span data-testid="job-status">
+          <StatusBadge status={view.status} />
+        </span>
+      </div>
+      <p class="live-line" role="status" data-testid="job-doing">
+        {doing(view)} {!ended && <span class="muted small">{stream.mode === "stream" ? "· Live" : "· Refreshing every 2 s"}</span>}
+      </p>
+      <dl class="facts">
+        <div>
+          <dt>Job id</dt>
+          <dd>
+            <CopyableId value={view.id} />
+          </dd>
+        </div>
+        <div>
+          <dt>Version</dt>
+          <dd>
+            <Link href={`/functions/${view.function}`}>v{view.version}</Link>
+          </dd>
+        </div>
+        <div>
+          <dt>Trigger</dt>
+          <dd>{view.trigger}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{dateTime(view.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{ended ? duration(view.durationMs) : view.startedAt ? `${duration(now - Date.parse(view.startedAt))} so far` : "—"}</dd>
+        </div>
+        {!ended && (
+          <div>
+            <dt>Current step</dt>
+            <dd data-testid="current-step">{view.currentStep ?? "—"}</dd>
+          </div>
+        )}
+        {!ended && view.waitingFor && (
+          <div>
+            <dt>Waiting for</dt>
+            <dd data-testid="waiting-for">
+              <code>{view.waitingFor}</code>
+            </dd>
+          </div>
+        )}
+        {view.parentRunId && (
+          <div>
+            <dt>Replay of</dt>
+            <dd>
+              <Link href={`/runs/${view.parentRunId}`}>{view.parentRunId}</Link>
+            </dd>
+          </div>
+        )}
+        {view.idempotencyKey && (
+          <div>
+            <dt>Idempotency key</dt>
+            <dd>
+              <code>{view.idempotencyKey}</code>
+            </dd>
+          </div>
+        )}
+      </dl>
+
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+
+      {canWrite && waitsForEvent(view.status, view.waitingFor) && (
+        <section class="panel" aria-labelledby="event-heading">
+          <h2 id="event-heading">Send an event</h2>
+          <EventForm
+            key={view.waitingFor}
+            id={view.id}
+            waitingFor={view.waitingFor}
+            onSent={(type) => setNotice(`Sent the “${type}” event.`)}
+          />
+        </section>
+      )}
+
+      {canWrite && (
+        <div class="actions job-actions">
+          {ended ? (
+            <ReplayButtons id={view.id} status={view.status} />
+          ) : (
+            <CancelJob
+              id={view.id}
+              onDone={() => {
+                setNotice("Cancelled the job.");
+                void reload();
+              }}
+            />
+          )}
+        </div>
+      )}
+
+      {final && job.error && (
+        <div class="run-error" role="alert">
+          <strong>{job.error.name ?? "Error"}</strong>
+          {job.error.step && <> in step “{job.error.step}”</>}: {job.error.message}
+        </div>
+      )}
+
+      <section class="panel" aria-labelledby="steps-heading">
+        <div class="page-head">
+          <h2 id="steps-heading">Steps</h2>
+          {final && hasScope(session, "runs:read") && (
+            <Link href={`/runs/${view.id}`} class="button">
+              Full trace
+            </Link>
+          )}
+        </div>
+        {lastSeen && <p class="muted small">The job's stored trace has no steps; these are the steps as last seen while it ran.</p>}
+        <StepsTable steps={lastSeen ? seen.current : view.steps} now={now} ended={ended} />
+      </section>
+
+      <div class="two-col">
+        <section class="panel" aria-labelledby="input-heading">
+          <h2 id="input-heading">Input</h2>
+          <pre>{pretty(view.input)}</pre>
+        </section>
+        <section class="panel" aria-labelledby="output-heading">
+          <h2 id="output-heading">Output</h2>
+          {!final ? (
+            <p class="muted">{ended ? "Loading the result…" : "The output appears when the job ends."}</p>
+          ) : job.output === null || job.output === undefined ? (
+            <p class="muted">No output.</p>
+          ) : (
+            <pre data-testid="job-output">{pretty(job.output)}</pre>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+function StepsTable({ steps, now, ended }: { steps: LiveStep[]; now: number; ended: boolean }) {
+  if (steps.length === 0) return <p class="muted">{ended ? "No steps were recorded." : "No steps yet."}</p>;
+  return (
+    <div class="table-wrap">
+      <table aria-label="Steps">
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempt</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s, i) => (
+            <tr key={`${i}:${s.name}:${s.attempt}`}>
+              <td>
+                <strong>{s.name}</strong>
+              </td>
+              <td>
+                <span class="kind">{s.kind}</span>
+              </td>
+              <td>
+                <StatusBadge status={s.status} />
+              </td>
+              <td>{s.attempt}</td>
+              <td>
+                {s.endedAt !== null
+                  ? duration(s.endedAt - s.startedAt)
+                  : ended
+                    ? "—"
+                    : `${duration(Math.max(0, now - s.startedAt))} so far`}
+              </td>
+              <td class="step-result">
+                {s.error ? <span class="error-text">{s.error}</span> : s.output ? <code>{s.output}</code> : <span class="muted">—</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function EventForm({ id, waitingFor, onSent }: { id: string; waitingFor: string; onSent: (type: string) => void }) {
+  const [type, setType] = useState(waitingFor);
+  const [payload, setPayload] = useState("{}");
+  const [typeError, setTypeError] = useState<string | null>(null);
+  const [payloadError, setPayloadError] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const badType = EVENT_TYPE.test(type) ? null : "Use letters, digits, '-' and '_', not starting with '-'.";
+    let value: unknown;
+    let badPayload: string | null = null;
+    try {
+      value = payload.trim() === "" ? null : JSON.parse(payload);
+    } catch (err) {
+      badPayload = `The payload is not valid JSON: ${(err as Error).message}`;
+    }
+    setTypeError(badType);
+    setPayloadError(badPayload);
+    if (badType || badPayload) return;
+    setError(null);
+    setBusy(true);
+    try {
+      await api.sendJobEvent(id, type, value);
+      onSent(type);
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="event-form" onSubmit={send} aria-label="Send an event">
+      <p class="muted">
+        The job waits for an event of type <code>{waitingFor}</code>; its payload is what <code>ctx.waitForEvent()</code> returns.
+      </p>
+      <div class="field">
+        <label for="event-type">Event type</label>
+        <input
+          id="event-type"
+          value={type}
+          onInput={(e) => setType(e.currentTarget.value)}
+          spellcheck={false}
+          aria-invalid={typeError ? true : undefined}
+          aria-describedby={typeError ? "event-type-error" : undefined}
+        />
+        {typeError && (
+          <p id="event-type-error" class="field-error" role="alert">
+            {typeError}
+          </p>
+        )}
+      </div>
+      <div class="field">
+        <label for="event-payload">Payload (JSON)</label>
+        <textarea
+          id="event-payload"
+          rows={Math.min(12, Math.max(3, payload.split("\n").length + 1))}
+          spellcheck={false}
+          value={payload}
+          onInput={(e) => setPayload(e.currentTarget.value)}
+          aria-invalid={payloadError ? true : undefined}
+          aria-describedby={payloadError ? "event-payload-error" : undefined}
+        />
+        {payloadError && (
+          <p id="event-payload-error" class="field-error" role="alert">
+            {payloadError}
+          </p>
+        )}
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? "Sending…" : "Send event"}
+        </button>
+      </div>
+      {error && <ErrorBox error={error} />}
+    </form>
+  );
+}
+
+function CancelJob({ id, onDone }: { id: string; onDone: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const cancel = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.cancelJob(id);
+      setConfirming(false);
+      onDone();
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div>
+      {confirming ? (
+        <span class="confirm">
+          <span>Cancel this job? Steps that already ran are not undone.</span>
+          <button type="button" class="danger" onClick={cancel} disabled={busy}>
+            {busy ? "Cancelling…" : "Confirm cancel"}
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep running
+          </button>
+        </span>
+      ) : (
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Cancel job
+        </button>
+      )}
+      {error && <ErrorBox error={error} />}
+    </div>
+  );
+}
+
+function ReplayButtons({ id, status }: { id: string; status: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const replay = async (fromFailedStep: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const started = await api.replay(id, fromFailedStep);
+      navigate(`/jobs/${started.id}`);
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  };
+  return (
+    <div>
+      <div class="actions">
+        <button type="button" onClick={() => replay(false)} disabled={busy}>
+          Replay
+        </button>
+        {status !== "succeeded" && (
+          <button type="button" onClick={() => replay(true)} disabled={busy}>
+            Replay from failed step
+          </button>
+        )}
+      </div>
+      <p class="muted small">
+        A replay is a new job with the same input on the function's active version
+        {status !== "succeeded" && "; from the failed step, steps that succeeded are reused, not run again"}.
+      </p>
+      {error && <ErrorBox error={error} />}
+    </div>
+  );
+}

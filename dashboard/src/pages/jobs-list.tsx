@@ -1,0 +1,248 @@
+/**
+ * Jobs: recent job and replay runs, newest first (refreshing every 2 s while any is live), and
+ * the dead letters (failed or timed-out jobs not yet replayed), each with a Re-queue button.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { api, type RunView, type Session } from "../api";
+import { hasScope } from "../components/layout";
+import { Empty, ErrorBox, Loading } from "../components/states";
+import { StatusBadge } from "../components/status-badge";
+import { dateTime, duration, timeAgo } from "../lib/format";
+import { JOB_TRIGGERS, mergePages, type Page, refreshed } from "../lib/jobs";
+import { useAsync } from "../lib/use-async";
+import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
+import { Link, navigate } from "../router";
+
+export type JobsTab = "recent" | "dead-letters";
+
+/** One page of job runs (triggers job and replay), below `cursor`. */
+const jobRuns = async (cursor?: string): Promise<Page> =>
+  mergePages(await Promise.all(JOB_TRIGGERS.map((trigger) => api.runs({ trigger }, cursor))));
+
+export function JobsList({ tab, session }: { tab: JobsTab; session: Session }) {
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Jobs</h1>
+      </div>
+      <nav class="tabs" aria-label="Job lists">
+        <Link href="/jobs" aria-current={tab === "recent" ? "page" : undefined}>
+          Recent
+        </Link>
+        <Link href="/jobs/dead-letters" aria-current={tab === "dead-letters" ? "page" : undefined}>
+          Dead letters
+        </Link>
+      </nav>
+      {tab === "recent" ? (
+        hasScope(session, "runs:read") ? (
+          <RecentJobs />
+        ) : (
+          <Empty>
+            <p>Listing recent jobs needs the runs:read scope. Dead letters and job pages need only jobs:read.</p>
+          </Empty>
+        )
+      ) : (
+        <DeadLetters canWrite={hasScope(session, "jobs:write")} />
+      )}
+    </section>
+  );
+}
+
+function RecentJobs() {
+  const [items, setItems] = useState<RunView[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [more, setMore] = useState(false);
+
+  const load = () => {
+    let live = true;
+    setError(null);
+    jobRuns().then(
+      (page) => {
+        if (!live) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+      },
+      (e: Error) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  };
+  useEffect(load, []);
+
+  const active = (items ?? []).some((r) => ACTIVE_STATUSES.has(r.status));
+  usePoll(active, async () => {
+    const page = await jobRuns();
+    setItems((cur) => refreshed(page.items, cur ?? []));
+  });
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setMore(true);
+    try {
+      const page = await jobRuns(cursor);
+      setItems((cur) => refreshed(cur ?? [], page.items));
+      setCursor(page.nextCursor);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setMore(false);
+    }
+  };
+
+  return (
+    <>
+      <p class="muted small">
+        Job and replay runs, newest first. {active && <span role="status">Refreshing every 2 s while jobs are live.</span>}{" "}
+        <Link href="/runs?trigger=job">Filter them on the runs page</Link>.
+      </p>
+      {error && <ErrorBox error={error} onRetry={items === null ? load : undefined} />}
+      {items === null && !error && <Loading />}
+      {items?.length === 0 && (
+        <Empty>
+          <p>No jobs yet. Start one with “Run as job” on a function's page, or POST /v1/jobs.</p>
+        </Empty>
+      )}
+      {items && items.length > 0 && (
+        <div class="table-wrap">
+          <table aria-label="Jobs">
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Function</th>
+                <th scope="col">Status</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Started</th>
+                <th scope="col">Duration</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link href={`/jobs/${r.id}`}>
+                      <code>{r.id}</code>
+                    </Link>
+                  </td>
+                  <td>
+                    <Link href={`/functions/${r.function}`}>{r.function}</Link> <span class="muted">v{r.version}</span>
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>{r.trigger}</td>
+                  <td title={dateTime(r.createdAt)}>{timeAgo(r.createdAt)}</td>
+                  <td>{duration(r.durationMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && items && (
+        <div class="actions">
+          <button type="button" onClick={loadMore} disabled={more}>
+            {more ? "Loading…" : "Load more"}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function DeadLetters({ canWrite }: { canWrite: boolean }) {
+  const { data: items, error, loading, reload } = useAsync(api.deadLetters, []);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [requeueError, setRequeueError] = useState<Error | null>(null);
+
+  const requeue = async (id: string) => {
+    setBusy(id);
+    setRequeueError(null);
+    try {
+      const started = await api.replay(id, false);
+      navigate(`/jobs/${started.id}`);
+    } catch (e) {
+      setRequeueError(e as Error);
+      setBusy(null);
+      void reload();
+    }
+  };
+
+  return (
+    <>
+      <div class="page-head">
+        <p class="muted small">
+          Jobs that failed or timed out and were not replayed yet. Re-queue runs one again from the start with the same input on the
+          function's active version; open it to replay from its failed step instead.
+        </p>
+        <button type="button" onClick={reload} disabled={loading}>
+          {loading && items ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
+      {requeueError && <ErrorBox error={requeueError} />}
+      {error && !items && <ErrorBox error={error} onRetry={reload} />}
+      {!items && !error && <Loading />}
+      {items?.length === 0 && (
+        <Empty>
+          <p>No dead letters: no failed or timed-out job is waiting to be re-queued.</p>
+        </Empty>
+      )}
+      {items && items.length > 0 && (
+        <div class="table-wrap">
+          <table aria-label="Dead letters">
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Function</th>
+                <th scope="col">Status</th>
+                <th scope="col">Error</th>
+                <th scope="col">Ended</th>
+                {canWrite && (
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link href={`/jobs/${r.id}`}>
+                      <code>{r.id}</code>
+                    </Link>
+                  </td>
+                  <td>
+                    <Link href={`/functions/${r.function}`}>{r.function}</Link> <span class="muted">v{r.version}</span>
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td class="step-result">
+                    {r.error ? (
+                      <>
+                        {r.error.step && <span class="muted">step “{r.error.step}”: </span>}
+                        <span class="error-text">{r.error.message}</span>
+                      </>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                  <td title={dateTime(r.endedAt)}>{timeAgo(r.endedAt)}</td>
+                  {canWrite && (
+                    <td class="row-actions">
+                      <button type="button" onClick={() => requeue(r.id)} disabled={busy !== null} aria-label={`Re-queue ${r.id}`}>
+                        {busy === r.id ? "Re-queuing…" : "Re-queue"}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
