@@ -1,44 +1,73 @@
-/** Try it: call the function as a tool with JSON input and show status, duration, output and run. */
+/**
+ * Try it: call the function as a tool with JSON input and show status, duration, output and run;
+ * or start it as a job with the same input and open the job's page.
+ */
 import { useState } from "preact/hooks";
-import { api, type Manifest, type ToolCallResult } from "../api";
+import { type ApiError, api, type Manifest, type ToolCallResult } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
 import { duration, pretty } from "../lib/format";
-import { Link } from "../router";
+import { Link, navigate } from "../router";
 
 export function TryPanel({ name, manifest }: { name: string; manifest: Manifest }) {
   const [input, setInput] = useState(() => pretty(exampleFromSchema(manifest.input)));
   const [parseError, setParseError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<"run" | "job" | null>(null);
   const [result, setResult] = useState<ToolCallResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [jobError, setJobError] = useState<ApiError | null>(null);
+  const { tool, job } = manifest.exposures;
 
-  if (!manifest.exposures.tool) {
-    return <p class="muted">This version is not exposed as a tool, so it cannot be called from here.</p>;
+  if (!tool && !job) {
+    return <p class="muted">This version is exposed neither as a tool nor as a job, so it cannot be called from here.</p>;
   }
+
+  /** The input as a value, or undefined (with the error shown) when it is not JSON. */
+  const parsed = (): { value: unknown } | undefined => {
+    try {
+      const value: unknown = JSON.parse(input);
+      setParseError(null);
+      return { value };
+    } catch (err) {
+      setParseError(`The input is not valid JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  const startJob = async (e: Event) => {
+    e.preventDefault();
+    const got = parsed();
+    if (!got) return;
+    setFailure(null);
+    setJobError(null);
+    setBusy("job");
+    try {
+      const started = await api.startJob(name, got.value);
+      navigate(`/jobs/${started.id}`);
+    } catch (err) {
+      setJobError(err as ApiError);
+      setBusy(null);
+    }
+  };
 
   const run = async (e: Event) => {
     e.preventDefault();
-    let value: unknown;
-    try {
-      value = JSON.parse(input);
-    } catch (err) {
-      setParseError(`The input is not valid JSON: ${(err as Error).message}`);
-      return;
-    }
-    setParseError(null);
+    const got = parsed();
+    if (!got) return;
+    const value = got.value;
     setFailure(null);
-    setBusy(true);
+    setJobError(null);
+    setBusy("run");
     try {
       setResult(await api.callTool(name, value));
     } catch (err) {
       setFailure((err as Error).message);
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
 
   return (
-    <form class="try" onSubmit={run}>
+    <form class="try" onSubmit={tool ? run : startJob}>
       <label for="try-input">Input (JSON)</label>
       <textarea
         id="try-input"
@@ -55,14 +84,46 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Running…" : "Run"}
-        </button>
+        {tool && (
+          <button type="submit" class="primary" disabled={busy !== null}>
+            {busy === "run" ? "Running…" : "Run"}
+          </button>
+        )}
+        {job && (
+          <button
+            type={tool ? "button" : "submit"}
+            class={tool ? undefined : "primary"}
+            disabled={busy !== null}
+            onClick={tool ? startJob : undefined}
+          >
+            {busy === "job" ? "Starting…" : "Run as job"}
+          </button>
+        )}
       </div>
+      {job && (
+        <p class="muted small">
+          {tool ? "Run calls it as a tool and waits for the output; " : ""}Run as job starts a durable run and opens its live page.
+        </p>
+      )}
+      {!tool && <p class="muted small">This version is not exposed as a tool, so it can only run as a job.</p>}
       {failure && (
         <p class="field-error" role="alert">
           {failure}
         </p>
+      )}
+      {jobError && (
+        <div class="result failed" role="alert">
+          <p class="field-error">Could not start the job: {jobError.detail ?? jobError.message}</p>
+          {jobError.issues?.length > 0 && (
+            <ul class="issues">
+              {jobError.issues.map((i) => (
+                <li key={`${i.path}:${i.message}`}>
+                  <code>{i.path || "/"}</code> {i.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
       {result && (
         <section class={`result ${result.error ? "failed" : "ok"}`} aria-label="Result" aria-live="polite">

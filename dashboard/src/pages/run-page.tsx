@@ -5,6 +5,7 @@ import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
 import { dateTime, duration, pretty } from "../lib/format";
+import { isJob } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
 import { Link } from "../router";
@@ -26,6 +27,11 @@ export function RunPage({ id }: { id: string }) {
           Run of <Link href={`/functions/${run.function}`}>{run.function}</Link>
         </h1>
         <StatusBadge status={run.status} />
+        {isJob(run) && (
+          <Link href={`/jobs/${run.id}`} class="button">
+            {ACTIVE_STATUSES.has(run.status) ? "Live job page" : "Job page"}
+          </Link>
+        )}
       </div>
       <dl class="facts">
         <div>
