@@ -24,6 +24,9 @@ export default defineFunction({
 });
 `;
 
+/** Jobs start through a queue (about a second locally): give job states time to arrive. */
+const slow = { timeout: 15_000 };
+
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -94,12 +97,12 @@ describe("dashboard jobs", () => {
     // Marks this document: a reload would drop it.
     await page.evaluate(() => Object.assign(window, { kilnNoReload: true }));
 
-    await expect.poll(status).toBe("waiting");
-    await expect.poll(doing).toContain("Waiting for the event “approval”");
-    expect(await doing()).toContain("Live");
+    await expect.poll(status, slow).toBe("waiting");
+    await expect.poll(doing, slow).toContain("Waiting for the event “approval”");
+    await expect.poll(doing, slow).toContain("Live");
     expect(await page.getByTestId("waiting-for").textContent()).toBe("approval");
     expect(await page.getByTestId("current-step").textContent()).toBe("manager approval");
-    await expect.poll(steps).toEqual([
+    await expect.poll(steps, slow).toEqual([
       ["draft", "step", "succeeded", "1"],
       ["manager approval", "wait", "waiting", "1"],
     ]);
@@ -114,8 +117,8 @@ describe("dashboard jobs", () => {
     await form.getByRole("button", { name: "Send event" }).click();
     await expect.poll(() => page.locator(".notice").textContent()).toContain("Sent the “approval” event.");
 
-    await expect.poll(status, { timeout: 20_000 }).toBe("succeeded");
-    await expect.poll(() => page.getByTestId("job-output").textContent()).toBeTruthy();
+    await expect.poll(status, slow).toBe("succeeded");
+    await expect.poll(() => page.getByTestId("job-output").textContent(), slow).toBeTruthy();
     expect(JSON.parse((await page.getByTestId("job-output").textContent()) ?? "")).toEqual({ paid: 12 });
     expect(await steps()).toEqual([
       ["draft", "step", "succeeded", "1"],
@@ -134,13 +137,13 @@ describe("dashboard jobs", () => {
     await page.getByRole("heading", { name: /Run of approve-payment/ }).waitFor();
     expect(await page.getByRole("list", { name: "Trace" }).textContent()).toContain("pay");
     await page.getByRole("link", { name: "Job page" }).click();
-    await expect.poll(status).toBe("succeeded");
+    await expect.poll(status, slow).toBe("succeeded");
     expect(jobIdFromUrl()).toBe(id);
   });
 
   it("checks the event form, fails a rejected job into the dead letters and re-queues it", async () => {
     const id = await runAsJob({ amount: 7 });
-    await expect.poll(doing).toContain("Waiting for the event “approval”");
+    await expect.poll(doing, slow).toContain("Waiting for the event “approval”");
     const form = page.getByRole("form", { name: "Send an event" });
     await form.getByLabel("Event type").fill("bad type!");
     await form.getByLabel("Payload (JSON)").fill("{ok: false}");
@@ -153,8 +156,8 @@ describe("dashboard jobs", () => {
     await form.getByLabel("Payload (JSON)").fill('{"ok": false}');
     await form.getByLabel("Event type").fill("approval");
     await form.getByLabel("Event type").press("Enter");
-    await expect.poll(status, { timeout: 20_000 }).toBe("failed");
-    await expect.poll(() => page.locator(".run-error").textContent()).toContain("rejected");
+    await expect.poll(status, slow).toBe("failed");
+    await expect.poll(() => page.locator(".run-error").textContent(), slow).toContain("rejected");
     expect(await page.locator(".run-error").textContent()).toContain("step “pay”");
     expect(await steps()).toEqual([
       ["draft", "step", "succeeded", "1"],
@@ -187,7 +190,7 @@ describe("dashboard jobs", () => {
     await expect.poll(() => facts.textContent()).toContain("Replay of");
     expect(await facts.getByRole("link", { name: id }).getAttribute("href")).toBe(`/runs/${id}`);
     expect(await facts.textContent()).toContain("replay");
-    await expect.poll(doing).toContain("Waiting for the event “approval”");
+    await expect.poll(doing, slow).toContain("Waiting for the event “approval”");
     await screenshot(page, "jobs-requeued");
 
     // Once replayed, the failed job is no longer a dead letter.
@@ -197,13 +200,13 @@ describe("dashboard jobs", () => {
 
   it("cancels a live job after confirming", async () => {
     await runAsJob({ amount: 3 });
-    await expect.poll(status).toBe("waiting");
+    await expect.poll(status, slow).toBe("waiting");
     await page.getByRole("button", { name: "Cancel job" }).click();
     await page.getByRole("button", { name: "Keep running" }).click();
     expect(await status()).toBe("waiting");
     await page.getByRole("button", { name: "Cancel job" }).click();
     await page.getByRole("button", { name: "Confirm cancel" }).click();
-    await expect.poll(status).toBe("cancelled");
+    await expect.poll(status, slow).toBe("cancelled");
     expect(await page.locator(".run-error").textContent()).toContain("cancelled by");
     // A cancelled job's stored trace has no steps: the page keeps the ones it saw live.
     expect(await steps()).toEqual([
