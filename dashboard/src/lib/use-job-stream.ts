@@ -13,12 +13,14 @@ const RECONNECT_MS = 2000;
 
 export interface JobStream {
   state: JobState | null;
+  /** When `state` arrived (epoch ms), to tell it from a fresher load. */
+  at: number;
   /** "stream" while following the stream, "poll" while it is down, "off" when not following. */
   mode: "stream" | "poll" | "off";
 }
 
 export function useJobStream(url: string, active: boolean, onChange: (state: JobState) => void): JobStream {
-  const [state, setState] = useState<JobState | null>(null);
+  const [{ state, at }, setFrame] = useState<{ state: JobState | null; at: number }>({ state: null, at: 0 });
   const [failures, setFailures] = useState(0);
   const [connected, setConnected] = useState(false);
   const changed = useRef(onChange);
@@ -39,7 +41,7 @@ export function useJobStream(url: string, active: boolean, onChange: (state: Job
         } catch {
           return;
         }
-        setState(next);
+        setFrame({ state: next, at: Date.now() });
         if (!ACTIVE_STATUSES.has(next.status)) source?.close();
         if (next.status !== last) {
           last = next.status;
@@ -50,7 +52,7 @@ export function useJobStream(url: string, active: boolean, onChange: (state: Job
       source.onerror = () => {
         source?.close();
         setConnected(false);
-        setState(null);
+        setFrame({ state: null, at: 0 });
         setFailures((n) => n + 1);
       };
     };
@@ -61,7 +63,7 @@ export function useJobStream(url: string, active: boolean, onChange: (state: Job
     };
   }, [url, active, failures]);
 
-  if (!active) return { state, mode: "off" };
+  if (!active) return { state, at, mode: "off" };
   // The first connection counts as up while it opens; after a failure, poll until one is up again.
-  return { state, mode: supported && (connected || failures === 0) ? "stream" : "poll" };
+  return { state, at, mode: supported && (connected || failures === 0) ? "stream" : "poll" };
 }
