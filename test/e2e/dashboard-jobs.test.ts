@@ -66,9 +66,10 @@ const steps = async () =>
     .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].slice(0, 4).map((td) => td.textContent?.trim())));
 
 /** From the function's page: "Run as job" with this input; resolves on the new job's page. */
-async function runAsJob(input: unknown): Promise<string> {
+async function runAsJob(input: unknown, shot?: string): Promise<string> {
   await page.goto(`${url}/functions/approve-payment`);
   await page.getByLabel("Input (JSON)").fill(JSON.stringify(input));
+  if (shot) await screenshot(page, shot);
   await page.getByRole("button", { name: "Run as job" }).click();
   await page.getByRole("heading", { name: "Job of approve-payment" }).waitFor();
   const id = jobIdFromUrl();
@@ -93,7 +94,7 @@ describe("dashboard jobs", () => {
   });
 
   it("runs a job from the function page, follows it live to the approval, and sends the event", async () => {
-    const id = await runAsJob({ amount: 12 });
+    const id = await runAsJob({ amount: 12 }, "jobs-function-try");
     // Marks this document: a reload would drop it.
     await page.evaluate(() => Object.assign(window, { kilnNoReload: true }));
 
@@ -198,7 +199,15 @@ describe("dashboard jobs", () => {
     await page.getByText("No dead letters").waitFor();
   });
 
-  it("cancels a live job after confirming", async () => {
+  it("shows why a job cannot start, then cancels a live job after confirming", async () => {
+    await page.goto(`${url}/functions/approve-payment`);
+    await page.getByLabel("Input (JSON)").fill('{"amount": "three"}');
+    await page.getByRole("button", { name: "Run as job" }).click();
+    const refused = page.getByRole("alert");
+    await expect.poll(() => refused.textContent()).toContain("Could not start the job");
+    expect(await refused.locator(".issues").textContent()).toContain("/input/amount");
+    expect(new URL(page.url()).pathname).toBe("/functions/approve-payment");
+
     await runAsJob({ amount: 3 });
     await expect.poll(status, slow).toBe("waiting");
     await page.getByRole("button", { name: "Cancel job" }).click();
