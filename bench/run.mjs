@@ -55,16 +55,7 @@ function lazyServer(label, options) {
       const entry = { label, persistTo, server: null };
       started.push(entry);
       const t0 = performance.now();
-      // wrangler dev sometimes loses a race for one of its internal sockets; a second try gets a new port.
-      for (let attempt = 1; !entry.server; attempt++) {
-        try {
-          entry.server = await startLocalServer({ ...options, persistTo });
-        } catch (error) {
-          if (attempt >= 2 || !/address already in use/i.test(String(error?.message))) throw error;
-          log(`${label}: wrangler dev hit "address already in use"; retrying on another port`);
-          rmSync(persistTo, { recursive: true, force: true });
-        }
-      }
+      entry.server = await startLocalServer({ ...options, persistTo });
       log(`${label} is up at ${entry.server.url} (${Math.round(performance.now() - t0)} ms)`);
       return entry.server;
     })();

@@ -38,8 +38,20 @@ export function migrate(persistTo) {
 /**
  * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop() }.
  * `options.persistTo` reuses a state folder (to test restarts); `options.config` picks a wrangler file.
+ * wrangler dev sometimes loses a race for one of its internal sockets when other servers start at
+ * the same time; that start is retried (on a new port unless one was given).
  */
 export async function startLocalServer(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test(String(error?.message))) throw error;
+    }
+  }
+}
+
+async function startOnce(options) {
   const port = options.port ?? (await freePort());
   const persistTo = options.persistTo ?? path.join(root, ".wrangler", `run-${Date.now()}-${process.pid}-${port}`);
   mkdirSync(persistTo, { recursive: true });
