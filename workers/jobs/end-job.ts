@@ -5,7 +5,7 @@
  */
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { type RunRow, setRunStatus } from "../lib/infra/db/runs.repo";
+import { type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
 
 /** Returns false when the run had already ended (nothing was changed). */
@@ -20,6 +20,8 @@ export async function endJob(
   const job = env.JOB.getByName(run.id);
   await job.init(run.id, "queued");
   await job.setStatus(status);
+  // The Workflow will not reach its final write: keep what the job recorded.
+  await saveTrace(db, run.id, await job.recordedTrace());
   try {
     await (await env.RUN_WORKFLOW.get(run.id)).terminate();
   } catch {

@@ -211,11 +211,23 @@ export async function finishDurableRun(
         endedAt: result.endedAt,
       })
       .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`)),
+    ...replaceTrace(db, id, trace),
+  ]);
+}
+
+/** Statements that replace a run's stored trace (idempotent when repeated). */
+function replaceTrace(db: Db, id: string, trace: Trace): [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] {
+  return [
     db.delete(runSteps).where(eq(runSteps.runId, id)),
     db.delete(runSpans).where(eq(runSpans.runId, id)),
     db.delete(runLogs).where(eq(runLogs.runId, id)),
     ...traceInserts(db, id, trace),
-  ]);
+  ];
+}
+
+/** Stores what a durable run recorded so far, for a run ended from outside its Workflow. */
+export async function saveTrace(db: Db, id: string, trace: Trace): Promise<void> {
+  await db.batch(replaceTrace(db, id, trace));
 }
 
 /** Failed or timed-out job runs that have not been replayed: the dead-letter list. */
