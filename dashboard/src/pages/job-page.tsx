@@ -3,7 +3,7 @@
  * event stream (polling every 2 s if the stream fails) until it ends; then output or error and a
  * link to the full trace. Send it an event, cancel it, replay it.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, type JobView, type LiveStep, type Session } from "../api";
 import { CopyableId } from "../components/copy-button";
 import { hasScope } from "../components/layout";
@@ -60,8 +60,6 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
   usePoll(live && stream.mode === "poll", reload);
   usePoll(live && stream.mode === "stream", reload, 10_000);
   const now = useNow(live);
-  /** The steps last seen while live: a cancelled job's stored trace has none. */
-  const seen = useRef<LiveStep[]>([]);
 
   if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
   if (!data || !job) return <Loading />;
@@ -73,8 +71,6 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
     : job;
   const ended = !ACTIVE_STATUSES.has(view.status);
   const final = !ACTIVE_STATUSES.has(job.status);
-  if (!final && view.steps.length > 0) seen.current = view.steps;
-  const lastSeen = final && view.steps.length === 0 && seen.current.length > 0;
   const canWrite = hasScope(session, "jobs:write");
 
   return (
@@ -200,8 +196,7 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
             </Link>
           )}
         </div>
-        {lastSeen && <p class="muted small">The job's stored trace has no steps; these are the steps as last seen while it ran.</p>}
-        <StepsTable steps={lastSeen ? seen.current : view.steps} now={now} ended={ended} />
+        <StepsTable steps={view.steps} now={now} ended={ended} />
       </section>
 
       <div class="two-col">
