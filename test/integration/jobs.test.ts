@@ -92,6 +92,21 @@ describe("job starts", () => {
     expect(count?.n).toBe(0);
   });
 
+  it("lists jobs (not tool calls) for a jobs:read key, newest first", async () => {
+    await using _ = await fast();
+    await deploy(
+      "listed-job",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({}), run: async (_, ctx) => ctx.step("s", () => 1) });`,
+    );
+    const a = await startJob("listed-job", {});
+    const b = await startJob("listed-job", {});
+    await api("/v1/tools/listed-job", { body: {} });
+    const key = (await json(await api("/v1/keys", { body: { name: "reader", scopes: ["jobs:read"] } }))).key;
+    const page = await json(await api("/v1/jobs?function=listed-job", { key }));
+    expect(page.items.map((r: any) => r.id)).toEqual([b, a]);
+    await expectProblem(await api("/v1/runs", { key }), 403, "forbidden");
+  });
+
   it("delivers duplicate queue messages without starting a second run", async () => {
     await using introspector = await fast();
     await deploy(

@@ -56,4 +56,9 @@ export function keyView(k: ApiKeyRow): ApiKeyView {
   };
 }
 
+/** A page of runs: `nextCursor` is set when the page is full (there may be more). */
+export function runPage(rows: RunRow[], limit: number) {
+  return { items: rows.map(runView), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+}
+
 export const manifestOf = (text: string): Manifest => Manifest.parse(JSON.parse(text));

@@ -11,16 +11,16 @@ import { endJob } from "../../jobs/end-job";
 import { startJob } from "../../jobs/start-job";
 import { startWorkflow } from "../../jobs/start-workflow";
 import { IdempotencyKey, JobEventRequest, type JobStartMessage, StartJobRequest } from "../../lib/contracts/jobs";
-import { TERMINAL_STATUSES } from "../../lib/contracts/runs";
+import { RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { validateInput } from "../../lib/domain/json-schema";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
-import { getRun, getTrace, listDeadLetter, type RunRow } from "../../lib/infra/db/runs.repo";
+import { getRun, getTrace, listDeadLetter, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { parseWith, readBody, readQuery } from "../validate";
-import { runView } from "../views";
+import { runPage, runView } from "../views";
 
 const MAX_JOB_BODY_BYTES = 1024 * 1024;
 const tooLarge = () => {
@@ -62,6 +62,11 @@ export const jobsRoutes = new Hono<AppEnv>()
     const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
     c.header("Location", statusUrl);
     return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);
+  })
+  .get("/", async (c) => {
+    authorize(c, "jobs:read");
+    const query = readQuery(c, RunsQuery);
+    return c.json(runPage(await listRuns(c.get("db"), query, c.get("principal").functions, { jobsOnly: true }), query.limit));
   })
   .get("/dead-letter", async (c) => {
     authorize(c, "jobs:read");

@@ -13,16 +13,13 @@ import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
-import { runView } from "../views";
+import { runPage, runView } from "../views";
 
 export const runsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     authorize(c, "runs:read");
     const query = readQuery(c, RunsQuery);
-    const rows = await listRuns(c.get("db"), query, c.get("principal").functions);
-    const items = rows.map(runView);
-    const nextCursor = rows.length === query.limit ? (rows.at(-1)?.id ?? null) : null;
-    return c.json({ items, nextCursor });
+    return c.json(runPage(await listRuns(c.get("db"), query, c.get("principal").functions), query.limit));
   })
   .post("/:id/replay", async (c) => {
     authorize(c, "jobs:write");

@@ -121,8 +121,13 @@ function newestRuns(db: Db, where: (SQL | undefined)[], allowedFunctions: readon
 }
 
 /** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
-export async function listRuns(db: Db, q: RunsQuery, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
-  const where: (SQL | undefined)[] = [];
+export async function listRuns(
+  db: Db,
+  q: RunsQuery,
+  allowedFunctions: readonly string[] | null,
+  o: { jobsOnly?: boolean } = {},
+): Promise<RunRow[]> {
+  const where: (SQL | undefined)[] = o.jobsOnly ? [sql`${runs.trigger} != 'tool'`] : [];
   if (q.function) where.push(eq(runs.functionName, q.function));
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.trigger) where.push(eq(runs.trigger, q.trigger));
