@@ -8,9 +8,25 @@ import { type JobState, LiveStep } from "../workers/lib/contracts/jobs";
 import { LogRecord, RunStatus, SpanRecord, TERMINAL_STATUSES, type Trace } from "../workers/lib/contracts/runs";
 
 const encoder = new TextEncoder();
+/** A comment line now and then keeps proxies and browsers from treating a quiet stream as dead. */
+const KEEPALIVE_MS = 15_000;
 
 export class JobDO extends DurableObject<Env> {
   private readonly subscribers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  private keepalive: ReturnType<typeof setInterval> | null = null;
+
+  private send(writer: WritableStreamDefaultWriter<Uint8Array>, frame: Uint8Array): void {
+    writer.write(frame).catch(() => this.drop(writer));
+  }
+
+  private drop(writer: WritableStreamDefaultWriter<Uint8Array>): void {
+    this.subscribers.delete(writer);
+    writer.close().catch(() => {});
+    if (this.subscribers.size === 0 && this.keepalive !== null) {
+      clearInterval(this.keepalive);
+      this.keepalive = null;
+    }
+  }
 
   private read(): JobState | undefined {
     return this.ctx.storage.kv.get<JobState>("state");
@@ -27,11 +43,8 @@ export class JobDO extends DurableObject<Env> {
     const frame = encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
     const done = TERMINAL_STATUSES.includes(state.status);
     for (const writer of this.subscribers) {
-      writer.write(frame).catch(() => this.subscribers.delete(writer));
-      if (done) {
-        writer.close().catch(() => {});
-        this.subscribers.delete(writer);
-      }
+      this.send(writer, frame);
+      if (done) this.drop(writer);
     }
   }
 
@@ -117,7 +130,13 @@ export class JobDO extends DurableObject<Env> {
       writer.write(encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`)).catch(() => {});
     }
     if (state && TERMINAL_STATUSES.includes(state.status)) writer.close().catch(() => {});
-    else this.subscribers.add(writer);
+    else {
+      this.subscribers.add(writer);
+      const ping = encoder.encode(": keep-alive\n\n");
+      this.keepalive ??= setInterval(() => {
+        for (const w of this.subscribers) this.send(w, ping);
+      }, KEEPALIVE_MS);
+    }
     return new Response(readable, {
       headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" },
     });
