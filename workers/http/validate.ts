@@ -5,6 +5,8 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FieldIssue } from "../lib/contracts/problem";
+import { validateInput } from "../lib/domain/json-schema";
+import type { ActiveFunction } from "../lib/infra/db/functions.repo";
 import { AppError } from "./errors";
 
 export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
@@ -40,6 +42,15 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 /** Parses the body with `schema`; with `optional`, an empty body counts as `{}`. */
 export async function readBody<S extends z.ZodType>(c: Context, schema: S, options: { optional?: boolean } = {}): Promise<z.output<S>> {
   return parseWith(schema, await readJsonBody(c, options));
+}
+
+/** Validates a function's input against its version's JSON Schema; issue paths start at `prefix`. */
+export function assertValidInput(fn: ActiveFunction, input: unknown, prefix = ""): void {
+  const issues = validateInput(fn.versionId, fn.manifest.input, input);
+  if (issues.length === 0) return;
+  throw new AppError("validation_failed", 400, `input does not match the schema of "${fn.name}"`, {
+    issues: issues.map((i) => ({ ...i, path: prefix && i.path === "/" ? prefix : `${prefix}${i.path}` })),
+  });
 }
 
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {

@@ -1,6 +1,6 @@
 /**
  * Accepting a job: one queued run in D1 (idempotent per function and Idempotency-Key), then a
- * message on the job queue. The job is accepted only once both are done; a failed enqueue
+ * message on the job queue, then (after the response) a first attempt to create its Workflow. The job is accepted only once both are done; a failed enqueue
  * removes the run and answers 503, so nothing accepted is ever lost and nothing lost was accepted.
  */
 import type { JobStartMessage } from "../lib/contracts/jobs";
@@ -10,6 +10,7 @@ import { sha256Hex } from "../lib/infra/crypto";
 import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { deleteRun, insertQueuedRun, type RunRow } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
+import { startWorkflow } from "./start-workflow";
 
 export interface StartOptions {
   trigger: RunTrigger;
@@ -21,6 +22,7 @@ export interface StartOptions {
 
 export async function startJob(
   env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
   db: Db,
   fn: ActiveFunction,
   input: unknown,
@@ -66,5 +68,11 @@ export async function startJob(
     await deleteRun(db, row.id);
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }
+  // The fast path to the first step; if it fails, the queue message starts the job instead.
+  ctx.waitUntil(
+    startWorkflow(env, message).catch((e: unknown) =>
+      console.warn(JSON.stringify({ msg: "fast job start failed", runId: row.id, error: String(e) })),
+    ),
+  );
   return { run: row, created };
 }

@@ -9,17 +9,15 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { endJob } from "../../jobs/end-job";
 import { startJob } from "../../jobs/start-job";
-import { startWorkflow } from "../../jobs/start-workflow";
-import { IdempotencyKey, JobEventRequest, type JobStartMessage, StartJobRequest } from "../../lib/contracts/jobs";
+import { IdempotencyKey, JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
 import { RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
-import { validateInput } from "../../lib/domain/json-schema";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { getRun, getTrace, listDeadLetter, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { parseWith, readBody, readQuery } from "../validate";
+import { assertValidInput, parseWith, readBody, readQuery } from "../validate";
 import { runPage, runView } from "../views";
 
 const MAX_JOB_BODY_BYTES = 1024 * 1024;
@@ -35,12 +33,6 @@ async function jobRun(c: Context<AppEnv>, scope: "jobs:read" | "jobs:write"): Pr
   return run;
 }
 
-/** The fast path to the first step; if it fails, the queue message starts the job instead. */
-const startSoon = (env: Env, message: JobStartMessage) =>
-  startWorkflow(env, message).catch((error: unknown) =>
-    console.warn(JSON.stringify({ msg: "fast job start failed", runId: message.runId, error: String(error) })),
-  );
-
 const isLive = (run: RunRow) => !TERMINAL_STATUSES.includes(run.status as never);
 
 export const jobsRoutes = new Hono<AppEnv>()
@@ -52,13 +44,8 @@ export const jobsRoutes = new Hono<AppEnv>()
     const idempotencyKey = key === undefined ? undefined : parseWith(IdempotencyKey, key, "/headers/idempotency-key");
     const fn = await getActiveFunction(c.get("db"), req.function);
     if (!fn?.manifest.exposures.job) throw notFound(`job function "${req.function}"`);
-    const issues = validateInput(fn.versionId, fn.manifest.input, req.input);
-    if (issues.length > 0)
-      throw new AppError("validation_failed", 400, `input does not match the schema of "${fn.name}"`, {
-        issues: issues.map((i) => ({ ...i, path: `/input${i.path === "/" ? "" : i.path}` })),
-      });
-    const { run, created } = await startJob(c.env, c.get("db"), fn, req.input, { trigger: "job", idempotencyKey });
-    if (created) c.executionCtx.waitUntil(startSoon(c.env, { runId: run.id }));
+    assertValidInput(fn, req.input, "/input");
+    const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, req.input, { trigger: "job", idempotencyKey });
     const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
     c.header("Location", statusUrl);
     return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);

@@ -32,7 +32,7 @@ export const runsRoutes = new Hono<AppEnv>()
     const input = restoredJson(parent.input);
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
     const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;
-    const { run } = await startJob(c.env, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
+    const { run } = await startJob(c.env, c.executionCtx, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
     return c.json(
       { id: run.id, status: run.status, parentRunId: parent.id, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },
       202,

@@ -6,7 +6,6 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { FunctionName } from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
-import { validateInput } from "../../lib/domain/json-schema";
 import { renderTool } from "../../lib/domain/tool-catalog";
 import { listActiveManifests } from "../../lib/infra/db/catalog.repo";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
@@ -14,7 +13,7 @@ import { callTool } from "../../runtime/call-tool";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { parseWith, readJsonBody, readQuery } from "../validate";
+import { assertValidInput, parseWith, readJsonBody, readQuery } from "../validate";
 
 export const MAX_TOOL_INPUT_BYTES = 1024 * 1024;
 
@@ -47,8 +46,7 @@ export const toolsRoutes = new Hono<AppEnv>()
     const fn = await getActiveFunction(c.get("db"), name);
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
     const input = await readJsonBody(c, { optional: true });
-    const issues = validateInput(fn.versionId, fn.manifest.input, input);
-    if (issues.length > 0) throw new AppError("validation_failed", 400, `input does not match the schema of "${name}"`, { issues });
+    assertValidInput(fn, input);
     const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
     const flush = save();
     if (flush) c.executionCtx.waitUntil(flush);
