@@ -85,6 +85,12 @@ export interface FunctionDetail {
   versions: number;
 }
 
+/** One page of runs, newest first; `nextCursor` asks for the next (older) one. */
+export interface Page {
+  items: RunView[];
+  nextCursor: string | null;
+}
+
 export interface RunsFilter {
   function?: string;
   status?: string;
@@ -115,6 +121,13 @@ export interface ToolCallResult {
   error: ApiError | null;
 }
 
+function pageQuery(filter: RunsFilter, cursor?: string): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+  if (cursor) params.set("cursor", cursor);
+  return params;
+}
+
 export const api = {
   session: () => request<Session>("GET", "/v1/session"),
   signIn: (key: string) => request<Session & { expiresAt: string }>("POST", "/v1/session", { key }),
@@ -129,12 +142,7 @@ export const api = {
   rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
   deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
 
-  runs: (filter: RunsFilter, cursor?: string) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
-    if (cursor) params.set("cursor", cursor);
-    return request<{ items: RunView[]; nextCursor: string | null }>("GET", `/v1/runs?${params}`);
-  },
+  runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
 
   job: (id: string) => request<JobView>("GET", `/v1/jobs/${enc(id)}`),

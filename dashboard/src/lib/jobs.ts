@@ -1,5 +1,5 @@
 /** Job helpers: which runs are jobs, the merged job/replay list, event-type rules. Pure. */
-import type { RunView } from "../api";
+import type { Page, RunView } from "../api";
 
 /** The triggers whose runs are jobs (durable, with a job page). */
 export const JOB_TRIGGERS = ["job", "replay"] as const;
@@ -12,11 +12,6 @@ export const EVENT_TYPE = /^[a-zA-Z0-9_][a-zA-Z0-9_-]*$/;
 /** True while a job waits for an event (not for a sleep to end). */
 export const waitsForEvent = (status: string, waitingFor: string | null): waitingFor is string =>
   status === "waiting" && waitingFor !== null && !waitingFor.startsWith("sleep ");
-
-export interface Page {
-  items: RunView[];
-  nextCursor: string | null;
-}
 
 const newestFirst = (a: RunView, b: RunView) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -31,10 +26,4 @@ export function mergePages(pages: Page[]): Page {
   if (bounds.length === 0) return { items: all, nextCursor: null };
   const boundary = bounds.sort().at(-1)!; // ids sort by time: the newest boundary
   return { items: all.filter((r) => r.id >= boundary), nextCursor: boundary };
-}
-
-/** Fresh items replace the ones with the same id; the rest keep their place after them. */
-export function refreshed(fresh: RunView[], current: RunView[]): RunView[] {
-  const byId = new Set(fresh.map((r) => r.id));
-  return [...fresh, ...current.filter((r) => !byId.has(r.id))];
 }

@@ -2,15 +2,15 @@
  * Jobs: recent job and replay runs, newest first (refreshing every 2 s while any is live), and
  * the dead letters (failed or timed-out jobs not yet replayed), each with a Re-queue button.
  */
-import { useEffect, useState } from "preact/hooks";
-import { api, type RunView, type Session } from "../api";
+import { useState } from "preact/hooks";
+import { api, type Page, type Session } from "../api";
 import { hasScope } from "../components/layout";
+import { PagedRuns, RunCells } from "../components/runs-table";
 import { Empty, ErrorBox, Loading } from "../components/states";
-import { StatusBadge } from "../components/status-badge";
-import { dateTime, duration, timeAgo } from "../lib/format";
-import { JOB_TRIGGERS, mergePages, type Page, refreshed } from "../lib/jobs";
+import { dateTime, timeAgo } from "../lib/format";
+import { JOB_TRIGGERS, mergePages } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
-import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
+import { usePaged } from "../lib/use-paged";
 import { Link, navigate } from "../router";
 
 export type JobsTab = "recent" | "dead-letters";
@@ -49,104 +49,19 @@ export function JobsList({ tab, session }: { tab: JobsTab; session: Session }) {
 }
 
 function RecentJobs() {
-  const [items, setItems] = useState<RunView[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const [more, setMore] = useState(false);
-
-  const load = () => {
-    let live = true;
-    setError(null);
-    jobRuns().then(
-      (page) => {
-        if (!live) return;
-        setItems(page.items);
-        setCursor(page.nextCursor);
-      },
-      (e: Error) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  };
-  useEffect(load, []);
-
-  const active = (items ?? []).some((r) => ACTIVE_STATUSES.has(r.status));
-  usePoll(active, async () => {
-    const page = await jobRuns();
-    setItems((cur) => refreshed(page.items, cur ?? []));
-  });
-
-  const loadMore = async () => {
-    if (!cursor) return;
-    setMore(true);
-    try {
-      const page = await jobRuns(cursor);
-      setItems((cur) => refreshed(cur ?? [], page.items));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setMore(false);
-    }
-  };
-
+  const list = usePaged(jobRuns, []);
   return (
     <>
       <p class="muted small">
-        Job and replay runs, newest first. {active && <span role="status">Refreshing every 2 s while jobs are live.</span>}{" "}
+        Job and replay runs, newest first. {list.active && <span role="status">Refreshing every 2 s while jobs are live.</span>}{" "}
         <Link href="/runs?trigger=job">Filter them on the runs page</Link>.
       </p>
-      {error && <ErrorBox error={error} onRetry={items === null ? load : undefined} />}
-      {items === null && !error && <Loading />}
-      {items?.length === 0 && (
-        <Empty>
-          <p>No jobs yet. Start one with “Run as job” on a function's page, or POST /v1/jobs.</p>
-        </Empty>
-      )}
-      {items && items.length > 0 && (
-        <div class="table-wrap">
-          <table aria-label="Jobs">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Function</th>
-                <th scope="col">Status</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <Link href={`/jobs/${r.id}`}>
-                      <code>{r.id}</code>
-                    </Link>
-                  </td>
-                  <td>
-                    <Link href={`/functions/${r.function}`}>{r.function}</Link> <span class="muted">v{r.version}</span>
-                  </td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td>{r.trigger}</td>
-                  <td title={dateTime(r.createdAt)}>{timeAgo(r.createdAt)}</td>
-                  <td>{duration(r.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {cursor && items && (
-        <div class="actions">
-          <button type="button" onClick={loadMore} disabled={more}>
-            {more ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+      <PagedRuns
+        kind="jobs"
+        list={list}
+        retry
+        empty={<p>No jobs yet. Start one with “Run as job” on a function's page, or POST /v1/jobs.</p>}
+      />
     </>
   );
 }
@@ -208,17 +123,7 @@ function DeadLetters({ canWrite }: { canWrite: boolean }) {
             <tbody>
               {items.map((r) => (
                 <tr key={r.id}>
-                  <td>
-                    <Link href={`/jobs/${r.id}`}>
-                      <code>{r.id}</code>
-                    </Link>
-                  </td>
-                  <td>
-                    <Link href={`/functions/${r.function}`}>{r.function}</Link> <span class="muted">v{r.version}</span>
-                  </td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
+                  <RunCells kind="jobs" run={r} />
                   <td class="step-result">
                     {r.error ? (
                       <>
