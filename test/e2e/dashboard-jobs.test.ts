@@ -227,6 +227,24 @@ describe("dashboard jobs", () => {
     await screenshot(page, "jobs-cancelled");
   });
 
+  it("lists recent jobs for a key holding only jobs:read", async () => {
+    const res = await api("/v1/keys", { name: "jobs-reader", scopes: ["jobs:read"] });
+    expect(res.status).toBe(201);
+    const { key } = (await res.json()) as { key: string };
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const reader = await context.newPage();
+    reader.on("pageerror", (e) => pageErrors.push(e.message));
+    await reader.goto(`${url}/jobs`);
+    await reader.getByLabel("API key").fill(key);
+    await reader.getByRole("button", { name: "Sign in" }).click();
+    const table = reader.getByRole("table", { name: "Jobs" });
+    await expect.poll(() => table.textContent(), slow).toContain("approve-payment");
+    expect(await table.textContent()).toContain("cancelled");
+    // Without runs:read there is no runs page to filter them on.
+    expect(await reader.getByRole("link", { name: "Filter them on the runs page" }).count()).toBe(0);
+    await context.close();
+  });
+
   it("works at phone width", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${url}/jobs`);

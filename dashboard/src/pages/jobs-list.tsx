@@ -1,23 +1,19 @@
 /**
- * Jobs: recent job and replay runs, newest first (refreshing every 2 s while any is live), and
+ * Jobs: recent durable runs (jobs, replays: every trigger but tool), newest first from
+ * GET /v1/jobs (refreshing every 2 s while any is live), and
  * the dead letters (failed or timed-out jobs not yet replayed), each with a Re-queue button.
  */
 import { useState } from "preact/hooks";
-import { api, type Page, type Session } from "../api";
+import { api, type Session } from "../api";
 import { hasScope } from "../components/layout";
 import { PagedRuns, RunCells } from "../components/runs-table";
 import { Empty, ErrorBox, Loading } from "../components/states";
 import { dateTime, timeAgo } from "../lib/format";
-import { JOB_TRIGGERS, mergePages } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { usePaged } from "../lib/use-paged";
 import { Link, navigate } from "../router";
 
 export type JobsTab = "recent" | "dead-letters";
-
-/** One page of job runs (triggers job and replay), below `cursor`. */
-const jobRuns = async (cursor?: string): Promise<Page> =>
-  mergePages(await Promise.all(JOB_TRIGGERS.map((trigger) => api.runs({ trigger }, cursor))));
 
 export function JobsList({ tab, session }: { tab: JobsTab; session: Session }) {
   return (
@@ -34,13 +30,7 @@ export function JobsList({ tab, session }: { tab: JobsTab; session: Session }) {
         </Link>
       </nav>
       {tab === "recent" ? (
-        hasScope(session, "runs:read") ? (
-          <RecentJobs />
-        ) : (
-          <Empty>
-            <p>Listing recent jobs needs the runs:read scope. Dead letters and job pages need only jobs:read.</p>
-          </Empty>
-        )
+        <RecentJobs canFilter={hasScope(session, "runs:read")} />
       ) : (
         <DeadLetters canWrite={hasScope(session, "jobs:write")} />
       )}
@@ -48,13 +38,17 @@ export function JobsList({ tab, session }: { tab: JobsTab; session: Session }) {
   );
 }
 
-function RecentJobs() {
-  const list = usePaged(jobRuns, []);
+function RecentJobs({ canFilter }: { canFilter: boolean }) {
+  const list = usePaged((cursor) => api.jobs({}, cursor), []);
   return (
     <>
       <p class="muted small">
         Job and replay runs, newest first. {list.active && <span role="status">Refreshing every 2 s while jobs are live.</span>}{" "}
-        <Link href="/runs?trigger=job">Filter them on the runs page</Link>.
+        {canFilter && (
+          <>
+            <Link href="/runs?trigger=job">Filter them on the runs page</Link>.
+          </>
+        )}
       </p>
       <PagedRuns
         kind="jobs"
