@@ -8,6 +8,22 @@ import { build } from "esbuild";
 const root = path.resolve(import.meta.dirname, "..");
 const dir = path.join(root, "workers/runtime/isolate");
 
+// zod's namespace re-exports every locale (z.locales); functions only need the default (en),
+// which zod imports directly. Dropping the others takes about a third off every isolate's load.
+const onlyEnglishLocale = {
+  name: "only-english-locale",
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => ({
+      path: path.join(args.resolveDir, path.dirname(args.path), "en.js"),
+      namespace: "en-only",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "en-only" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 async function bundle(entry, external) {
   const result = await build({
     entryPoints: [path.join(dir, entry)],
@@ -19,6 +35,7 @@ async function bundle(entry, external) {
     write: false,
     legalComments: "none",
     external,
+    plugins: [onlyEnglishLocale],
   });
   return result.outputFiles[0].text;
 }

@@ -124,3 +124,22 @@ export default defineFunction({
     await expectProblem(await api("/v1/tools?format=xml"), 400, "validation_failed");
   });
 });
+
+describe("the kiln module in the isolate", () => {
+  it("gives functions a working zod, with English messages", async () => {
+    await deploy(
+      "zod-inside",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), run: () => ({
+  message: z.string().safeParse(1).error.issues[0].message,
+  locale: typeof z.locales.en,
+  json: z.toJSONSchema(z.object({ a: z.number().min(1) })).properties.a,
+}) });`,
+    );
+    expect(await json(await api("/v1/tools/zod-inside", { body: {} }))).toEqual({
+      message: "Invalid input: expected string, received number",
+      locale: "function",
+      json: { type: "number", minimum: 1 },
+    });
+  });
+});
