@@ -180,14 +180,20 @@ export const api = {
   },
 };
 
+/**
+ * Every member of a contract's enum, in the order written. The values cannot be imported without
+ * bundling zod, so they are listed here as record keys: the compiler rejects a missing or unknown one.
+ */
+export const membersOf = <T extends string>(all: Record<T, true>) => Object.keys(all) as T[];
+
 /** The scopes a key can hold, in display order. */
-export const SCOPES: Scope[] = [
-  "admin",
-  "functions:read",
-  "functions:write",
-  "tools:call",
-  "jobs:write",
-  "jobs:read",
-  "runs:read",
-  "keys:manage",
-];
+export const SCOPES = membersOf<Scope>({
+  admin: true,
+  "functions:read": true,
+  "functions:write": true,
+  "tools:call": true,
+  "jobs:write": true,
+  "jobs:read": true,
+  "runs:read": true,
+  "keys:manage": true,
+});

@@ -1,9 +1,17 @@
 /** The runs filter form: function, status, trigger, time range and text. Applied on submit. */
 import { useState } from "preact/hooks";
-import type { RunsFilter } from "../api";
+import { membersOf, type RunsFilter, type RunView } from "../api";
 
-const STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"];
-const TRIGGERS = ["tool", "job", "schedule", "webhook", "replay", "manual"];
+const STATUSES = membersOf<RunView["status"]>({
+  queued: true,
+  running: true,
+  waiting: true,
+  succeeded: true,
+  failed: true,
+  cancelled: true,
+  timed_out: true,
+});
+const TRIGGERS = membersOf<RunView["trigger"]>({ tool: true, job: true, schedule: true, webhook: true, replay: true, manual: true });
 
 /** datetime-local (local time, no zone) ⇄ ISO with offset, as the API wants. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : "");
