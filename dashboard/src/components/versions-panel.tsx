@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, type VersionView } from "../api";
 import { dateTime, timeAgo } from "../lib/format";
+import { ConfirmButton } from "./confirm-button";
 import { ErrorBox } from "./states";
 
 interface Props {
@@ -11,22 +12,11 @@ interface Props {
 }
 
 export function VersionsPanel({ name, versions, onChanged }: Props) {
-  const [confirming, setConfirming] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
 
   const rollback = async (n: number) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.rollback(name, n);
-      setConfirming(null);
-      onChanged();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    await api.rollback(name, n);
+    onChanged();
   };
 
   return (
@@ -55,21 +45,15 @@ export function VersionsPanel({ name, versions, onChanged }: Props) {
                 </td>
                 <td title={dateTime(v.createdAt)}>{timeAgo(v.createdAt)}</td>
                 <td class="row-actions">
-                  {!v.active && confirming !== v.number && (
-                    <button type="button" onClick={() => setConfirming(v.number)}>
+                  {!v.active && (
+                    <ConfirmButton
+                      question={`Make v${v.number} active?`}
+                      confirm="Confirm rollback"
+                      action={() => rollback(v.number)}
+                      onError={setError}
+                    >
                       Roll back to v{v.number}
-                    </button>
-                  )}
-                  {confirming === v.number && (
-                    <span class="confirm">
-                      <span>Make v{v.number} active?</span>
-                      <button type="button" class="danger" disabled={busy} onClick={() => rollback(v.number)}>
-                        Confirm rollback
-                      </button>
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        Cancel
-                      </button>
-                    </span>
+                    </ConfirmButton>
                   )}
                 </td>
               </tr>

@@ -1,6 +1,7 @@
 /** One function: its active version, Try it, edit and deploy, version history, diff, rollback, delete. */
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { DeployForm } from "../components/deploy-form";
 import { ErrorBox, Loading } from "../components/states";
@@ -140,35 +141,16 @@ export function FunctionPage({ name }: { name: string }) {
 }
 
 function DeleteFunction({ name }: { name: string }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
   const remove = async () => {
-    try {
-      await api.deleteFunction(name);
-      navigate("/functions");
-    } catch (e) {
-      setError(e as Error);
-    }
+    await api.deleteFunction(name);
+    navigate("/functions");
   };
   return (
     <div>
       <p class="muted">Deleting removes the function and all its versions; agents can no longer call it.</p>
-      {confirming ? (
-        <span class="confirm">
-          <span>Delete {name}?</span>
-          <button type="button" class="danger" onClick={remove}>
-            Confirm delete
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </span>
-      ) : (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete function
-        </button>
-      )}
-      {error && <ErrorBox error={error} />}
+      <ConfirmButton danger question={`Delete ${name}?`} confirm="Confirm delete" action={remove}>
+        Delete function
+      </ConfirmButton>
     </div>
   );
 }

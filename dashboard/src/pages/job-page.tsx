@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, type JobView, type LiveStep, type Session } from "../api";
+import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { hasScope } from "../components/layout";
 import { ErrorBox, Loading } from "../components/states";
@@ -347,40 +348,21 @@ function EventForm({ id, waitingFor, onSent }: { id: string; waitingFor: string;
 }
 
 function CancelJob({ id, onDone }: { id: string; onDone: () => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const cancel = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.cancelJob(id);
-      setConfirming(false);
-      onDone();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <div>
-      {confirming ? (
-        <span class="confirm">
-          <span>Cancel this job? Steps that already ran are not undone.</span>
-          <button type="button" class="danger" onClick={cancel} disabled={busy}>
-            {busy ? "Cancelling…" : "Confirm cancel"}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Keep running
-          </button>
-        </span>
-      ) : (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Cancel job
-        </button>
-      )}
-      {error && <ErrorBox error={error} />}
+      <ConfirmButton
+        danger
+        question="Cancel this job? Steps that already ran are not undone."
+        confirm="Confirm cancel"
+        busy="Cancelling…"
+        back="Keep running"
+        action={async () => {
+          await api.cancelJob(id);
+          onDone();
+        }}
+      >
+        Cancel job
+      </ConfirmButton>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /** API keys: create (shown once), list, revoke after an inline confirm. */
 import { useState } from "preact/hooks";
 import { type ApiKeyView, api, type CreatedKey } from "../api";
+import { ConfirmButton } from "../components/confirm-button";
 import { CopyButton } from "../components/copy-button";
 import { Empty, ErrorBox, Loading } from "../components/states";
 import { dateTime, timeAgo } from "../lib/format";
@@ -49,17 +50,10 @@ export function KeysPage() {
 }
 
 function KeysTable({ keys, onRevoked }: { keys: ApiKeyView[]; onRevoked: () => void }) {
-  const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const revoke = async (id: string) => {
-    setError(null);
-    try {
-      await api.revokeKey(id);
-      setConfirming(null);
-      onRevoked();
-    } catch (e) {
-      setError(e as Error);
-    }
+    await api.revokeKey(id);
+    onRevoked();
   };
   return (
     <>
@@ -101,20 +95,16 @@ function KeysTable({ keys, onRevoked }: { keys: ApiKeyView[]; onRevoked: () => v
                     <span class="tag bad" title={dateTime(k.revokedAt)}>
                       revoked
                     </span>
-                  ) : confirming === k.id ? (
-                    <span class="confirm">
-                      <span>Revoke “{k.name}”?</span>
-                      <button type="button" class="danger" onClick={() => revoke(k.id)}>
-                        Confirm revoke
-                      </button>
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        Cancel
-                      </button>
-                    </span>
                   ) : (
-                    <button type="button" onClick={() => setConfirming(k.id)} aria-label={`Revoke ${k.name}`}>
+                    <ConfirmButton
+                      label={`Revoke ${k.name}`}
+                      question={`Revoke “${k.name}”?`}
+                      confirm="Confirm revoke"
+                      action={() => revoke(k.id)}
+                      onError={setError}
+                    >
                       Revoke
-                    </button>
+                    </ConfirmButton>
                   )}
                 </td>
               </tr>
