@@ -15,21 +15,27 @@ export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => voi
   return (
     <div class="state error" role="alert">
       <p>{error.message}</p>
-      {issues.length > 0 && (
-        <ul>
-          {issues.map((i) => (
-            <li key={`${i.path}:${i.message}`}>
-              <code>{i.path || "/"}</code> {i.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <Issues issues={issues} />
       {onRetry && (
         <button type="button" onClick={onRetry}>
           Retry
         </button>
       )}
     </div>
+  );
+}
+
+/** The fields a request got wrong (an API error's issues), each by its JSON pointer. */
+export function Issues({ issues, class: cls }: { issues: ApiError["issues"]; class?: string }) {
+  if (issues.length === 0) return null;
+  return (
+    <ul class={cls}>
+      {issues.map((i) => (
+        <li key={`${i.path}:${i.message}`}>
+          <code>{i.path || "/"}</code> {i.message}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -7,6 +7,8 @@ import { type ApiError, api, type Manifest, type ToolCallResult } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
 import { duration, pretty } from "../lib/format";
 import { Link, navigate } from "../router";
+import { FieldError, invalidIf } from "./form-error";
+import { Issues } from "./states";
 
 export function TryPanel({ name, manifest }: { name: string; manifest: Manifest }) {
   const [input, setInput] = useState(() => pretty(exampleFromSchema(manifest.input)));
@@ -75,14 +77,9 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
         spellcheck={false}
         value={input}
         onInput={(e) => setInput(e.currentTarget.value)}
-        aria-invalid={parseError ? true : undefined}
-        aria-describedby={parseError ? "try-input-error" : undefined}
+        {...invalidIf(parseError, "try-input-error")}
       />
-      {parseError && (
-        <p id="try-input-error" class="field-error" role="alert">
-          {parseError}
-        </p>
-      )}
+      <FieldError id="try-input-error" error={parseError} />
       <div class="actions">
         {tool && (
           <button type="submit" class="primary" disabled={busy !== null}>
@@ -106,23 +103,11 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
         </p>
       )}
       {!tool && <p class="muted small">This version is not exposed as a tool, so it can only run as a job.</p>}
-      {failure && (
-        <p class="field-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FieldError error={failure} />
       {jobError && (
         <div class="result failed" role="alert">
           <p class="field-error">Could not start the job: {jobError.detail ?? jobError.message}</p>
-          {jobError.issues?.length > 0 && (
-            <ul class="issues">
-              {jobError.issues.map((i) => (
-                <li key={`${i.path}:${i.message}`}>
-                  <code>{i.path || "/"}</code> {i.message}
-                </li>
-              ))}
-            </ul>
-          )}
+          <Issues issues={jobError.issues} class="issues" />
         </div>
       )}
       {result && (
@@ -142,15 +127,7 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
             </div>
           </dl>
           {result.error && <p class="field-error">{result.error.detail}</p>}
-          {result.error && result.error.issues.length > 0 && (
-            <ul class="issues">
-              {result.error.issues.map((i) => (
-                <li key={`${i.path}:${i.message}`}>
-                  <code>{i.path || "/"}</code> {i.message}
-                </li>
-              ))}
-            </ul>
-          )}
+          {result.error && <Issues issues={result.error.issues} class="issues" />}
           {!result.error && (
             <>
               <h3>Output</h3>

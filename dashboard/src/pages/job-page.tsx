@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type JobView, type LiveStep, type Session } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
+import { FieldError, invalidIf } from "../components/form-error";
 import { hasScope } from "../components/layout";
 import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
@@ -311,14 +312,9 @@ function EventForm({ id, waitingFor, onSent }: { id: string; waitingFor: string;
           value={type}
           onInput={(e) => setType(e.currentTarget.value)}
           spellcheck={false}
-          aria-invalid={typeError ? true : undefined}
-          aria-describedby={typeError ? "event-type-error" : undefined}
+          {...invalidIf(typeError, "event-type-error")}
         />
-        {typeError && (
-          <p id="event-type-error" class="field-error" role="alert">
-            {typeError}
-          </p>
-        )}
+        <FieldError id="event-type-error" error={typeError} />
       </div>
       <div class="field">
         <label for="event-payload">Payload (JSON)</label>
@@ -328,14 +324,9 @@ function EventForm({ id, waitingFor, onSent }: { id: string; waitingFor: string;
           spellcheck={false}
           value={payload}
           onInput={(e) => setPayload(e.currentTarget.value)}
-          aria-invalid={payloadError ? true : undefined}
-          aria-describedby={payloadError ? "event-payload-error" : undefined}
+          {...invalidIf(payloadError, "event-payload-error")}
         />
-        {payloadError && (
-          <p id="event-payload-error" class="field-error" role="alert">
-            {payloadError}
-          </p>
-        )}
+        <FieldError id="event-payload-error" error={payloadError} />
       </div>
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>

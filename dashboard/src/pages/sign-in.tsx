@@ -1,6 +1,7 @@
 /** Sign in with an API key or the admin key; the API answers with an HttpOnly session cookie. */
 import { useState } from "preact/hooks";
 import { ApiError, api, type Session } from "../api";
+import { FieldError, invalidIf } from "../components/form-error";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [key, setKey] = useState("");
@@ -36,14 +37,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           required
           value={key}
           onInput={(e) => setKey(e.currentTarget.value)}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? "sign-in-error" : undefined}
+          {...invalidIf(error, "sign-in-error")}
         />
-        {error && (
-          <p id="sign-in-error" class="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError id="sign-in-error" error={error} />
         <button type="submit" class="primary" disabled={busy || key.trim() === ""}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
