@@ -1,4 +1,4 @@
-/** Loading, error and empty states, shared by every page. */
+/** Loading, error, notice and empty states, shared by every page. */
 import type { ComponentChildren } from "preact";
 import { ApiError } from "../api";
 
@@ -36,6 +36,16 @@ export function Issues({ issues, class: cls }: { issues: ApiError["issues"]; cla
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What just happened (deployed, cancelled, sent), announced politely; nothing when null. */
+export function Notice({ text }: { text: string | null }) {
+  if (!text) return null;
+  return (
+    <p class="notice" role="status">
+      {text}
+    </p>
   );
 }
 

@@ -7,6 +7,7 @@ import { type ApiError, api, type Manifest, type ToolCallResult } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
 import { duration, pretty } from "../lib/format";
 import { Link, navigate } from "../router";
+import { Fact } from "./facts";
 import { FieldError, invalidIf } from "./form-error";
 import { Issues } from "./states";
 
@@ -113,18 +114,9 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
       {result && (
         <section class={`result ${result.error ? "failed" : "ok"}`} aria-label="Result" aria-live="polite">
           <dl class="facts">
-            <div>
-              <dt>HTTP status</dt>
-              <dd>{result.status}</dd>
-            </div>
-            <div>
-              <dt>Duration</dt>
-              <dd>{duration(result.durationMs)}</dd>
-            </div>
-            <div>
-              <dt>Run</dt>
-              <dd>{result.runId ? <Link href={`/runs/${result.runId}`}>{result.runId}</Link> : "—"}</dd>
-            </div>
+            <Fact term="HTTP status">{result.status}</Fact>
+            <Fact term="Duration">{duration(result.durationMs)}</Fact>
+            <Fact term="Run">{result.runId ? <Link href={`/runs/${result.runId}`}>{result.runId}</Link> : "—"}</Fact>
           </dl>
           {result.error && <p class="field-error">{result.error.detail}</p>}
           {result.error && <Issues issues={result.error.issues} class="issues" />}

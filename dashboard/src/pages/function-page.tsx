@@ -4,7 +4,8 @@ import { api } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { DeployForm } from "../components/deploy-form";
-import { ErrorBox, Loading } from "../components/states";
+import { Fact } from "../components/facts";
+import { ErrorBox, Loading, Notice } from "../components/states";
 import { TryPanel } from "../components/try-panel";
 import { joinFiles, VersionDiff } from "../components/version-diff";
 import { VersionsPanel } from "../components/versions-panel";
@@ -51,32 +52,18 @@ export function FunctionPage({ name }: { name: string }) {
       </div>
       {fn.description && <p class="lead">{fn.description}</p>}
       <dl class="facts">
-        <div>
-          <dt>Active version</dt>
-          <dd data-testid="active-version">v{active.number}</dd>
-        </div>
-        <div>
-          <dt>Exposures</dt>
-          <dd>
-            <Exposures exposures={active.manifest.exposures} />
-          </dd>
-        </div>
-        <div>
-          <dt>Timeout</dt>
-          <dd>{active.manifest.timeoutMs} ms</dd>
-        </div>
-        <div>
-          <dt>Version id</dt>
-          <dd>
-            <CopyableId value={active.id} />
-          </dd>
-        </div>
+        <Fact term="Active version" testId="active-version">
+          v{active.number}
+        </Fact>
+        <Fact term="Exposures">
+          <Exposures exposures={active.manifest.exposures} />
+        </Fact>
+        <Fact term="Timeout">{active.manifest.timeoutMs} ms</Fact>
+        <Fact term="Version id">
+          <CopyableId value={active.id} />
+        </Fact>
       </dl>
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {loading && <Loading label="Refreshing…" />}
 
       <section class="panel" aria-labelledby="try-heading">

@@ -7,9 +7,10 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type JobView, type LiveStep, type Session } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
+import { Fact, OriginFacts } from "../components/facts";
 import { FieldError, invalidIf } from "../components/form-error";
 import { hasScope } from "../components/layout";
-import { ErrorBox, Loading } from "../components/states";
+import { ErrorBox, Loading, Notice } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { dateTime, duration, pretty } from "../lib/format";
 import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
@@ -92,67 +93,31 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
         {doing(view)} {!ended && <span class="muted small">{stream.mode === "stream" ? "· Live" : "· Refreshing every 2 s"}</span>}
       </p>
       <dl class="facts">
-        <div>
-          <dt>Job id</dt>
-          <dd>
-            <CopyableId value={view.id} />
-          </dd>
-        </div>
-        <div>
-          <dt>Version</dt>
-          <dd>
-            <Link href={`/functions/${view.function}`}>v{view.version}</Link>
-          </dd>
-        </div>
-        <div>
-          <dt>Trigger</dt>
-          <dd>{view.trigger}</dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{dateTime(view.createdAt)}</dd>
-        </div>
-        <div>
-          <dt>Duration</dt>
-          <dd>{ended ? duration(view.durationMs) : view.startedAt ? `${duration(now - Date.parse(view.startedAt))} so far` : "—"}</dd>
-        </div>
+        <Fact term="Job id">
+          <CopyableId value={view.id} />
+        </Fact>
+        <Fact term="Version">
+          <Link href={`/functions/${view.function}`}>v{view.version}</Link>
+        </Fact>
+        <Fact term="Trigger">{view.trigger}</Fact>
+        <Fact term="Created">{dateTime(view.createdAt)}</Fact>
+        <Fact term="Duration">
+          {ended ? duration(view.durationMs) : view.startedAt ? `${duration(now - Date.parse(view.startedAt))} so far` : "—"}
+        </Fact>
         {!ended && (
-          <div>
-            <dt>Current step</dt>
-            <dd data-testid="current-step">{view.currentStep ?? "—"}</dd>
-          </div>
+          <Fact term="Current step" testId="current-step">
+            {view.currentStep ?? "—"}
+          </Fact>
         )}
         {!ended && view.waitingFor && (
-          <div>
-            <dt>Waiting for</dt>
-            <dd data-testid="waiting-for">
-              <code>{view.waitingFor}</code>
-            </dd>
-          </div>
+          <Fact term="Waiting for" testId="waiting-for">
+            <code>{view.waitingFor}</code>
+          </Fact>
         )}
-        {view.parentRunId && (
-          <div>
-            <dt>Replay of</dt>
-            <dd>
-              <Link href={`/runs/${view.parentRunId}`}>{view.parentRunId}</Link>
-            </dd>
-          </div>
-        )}
-        {view.idempotencyKey && (
-          <div>
-            <dt>Idempotency key</dt>
-            <dd>
-              <code>{view.idempotencyKey}</code>
-            </dd>
-          </div>
-        )}
+        <OriginFacts run={view} />
       </dl>
 
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
 
       {canWrite && waitsForEvent(view.status, view.waitingFor) && (
         <section class="panel" aria-labelledby="event-heading">

@@ -1,6 +1,7 @@
 /** One run: status, version, ids, input/output/error and the trace waterfall; polls while in progress. */
 import { api } from "../api";
 import { CopyableId } from "../components/copy-button";
+import { Fact, OriginFacts } from "../components/facts";
 import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
@@ -34,50 +35,17 @@ export function RunPage({ id }: { id: string }) {
         )}
       </div>
       <dl class="facts">
-        <div>
-          <dt>Run id</dt>
-          <dd>
-            <CopyableId value={run.id} />
-          </dd>
-        </div>
-        <div>
-          <dt>Version</dt>
-          <dd>
-            <Link href={`/functions/${run.function}`}>v{run.version}</Link> <CopyableId value={run.versionId} />
-          </dd>
-        </div>
-        <div>
-          <dt>Trigger</dt>
-          <dd>{run.trigger}</dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{dateTime(run.createdAt)}</dd>
-        </div>
-        <div>
-          <dt>Duration</dt>
-          <dd>{duration(run.durationMs)}</dd>
-        </div>
-        <div>
-          <dt>Attempt</dt>
-          <dd>{run.attempt}</dd>
-        </div>
-        {run.parentRunId && (
-          <div>
-            <dt>Replay of</dt>
-            <dd>
-              <Link href={`/runs/${run.parentRunId}`}>{run.parentRunId}</Link>
-            </dd>
-          </div>
-        )}
-        {run.idempotencyKey && (
-          <div>
-            <dt>Idempotency key</dt>
-            <dd>
-              <code>{run.idempotencyKey}</code>
-            </dd>
-          </div>
-        )}
+        <Fact term="Run id">
+          <CopyableId value={run.id} />
+        </Fact>
+        <Fact term="Version">
+          <Link href={`/functions/${run.function}`}>v{run.version}</Link> <CopyableId value={run.versionId} />
+        </Fact>
+        <Fact term="Trigger">{run.trigger}</Fact>
+        <Fact term="Created">{dateTime(run.createdAt)}</Fact>
+        <Fact term="Duration">{duration(run.durationMs)}</Fact>
+        <Fact term="Attempt">{run.attempt}</Fact>
+        <OriginFacts run={run} />
       </dl>
 
       {run.error && (
