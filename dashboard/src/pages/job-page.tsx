@@ -17,7 +17,8 @@ import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { useJobStream } from "../lib/use-job-stream";
 import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
-import { Link, navigate } from "../router";
+import { useReplay } from "../lib/use-replay";
+import { Link } from "../router";
 
 /** The current time, ticking every second while `active` (for the duration of live steps). */
 function useNow(active: boolean): number {
@@ -324,27 +325,15 @@ function CancelJob({ id, onDone }: { id: string; onDone: () => void }) {
 }
 
 function ReplayButtons({ id, status }: { id: string; status: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const replay = async (fromFailedStep: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const started = await api.replay(id, fromFailedStep);
-      navigate(`/jobs/${started.id}`);
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
-  };
+  const { busy, error, replay } = useReplay();
   return (
     <div>
       <div class="actions">
-        <button type="button" onClick={() => replay(false)} disabled={busy}>
+        <button type="button" onClick={() => replay(id)} disabled={busy !== null}>
           Replay
         </button>
         {status !== "succeeded" && (
-          <button type="button" onClick={() => replay(true)} disabled={busy}>
+          <button type="button" onClick={() => replay(id, true)} disabled={busy !== null}>
             Replay from failed step
           </button>
         )}

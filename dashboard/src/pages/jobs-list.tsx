@@ -3,7 +3,6 @@
  * GET /v1/jobs (refreshing every 2 s while any is live), and
  * the dead letters (failed or timed-out jobs not yet replayed), each with a Re-queue button.
  */
-import { useState } from "preact/hooks";
 import { api, type Session } from "../api";
 import { hasScope } from "../components/layout";
 import { PagedRuns, RunCells } from "../components/runs-table";
@@ -11,7 +10,8 @@ import { Empty, ErrorBox, Loading } from "../components/states";
 import { dateTime, timeAgo } from "../lib/format";
 import { useAsync } from "../lib/use-async";
 import { usePaged } from "../lib/use-paged";
-import { Link, navigate } from "../router";
+import { useReplay } from "../lib/use-replay";
+import { Link } from "../router";
 
 export type JobsTab = "recent" | "dead-letters";
 
@@ -62,21 +62,7 @@ function RecentJobs({ canFilter }: { canFilter: boolean }) {
 
 function DeadLetters({ canWrite }: { canWrite: boolean }) {
   const { data: items, error, loading, reload } = useAsync(api.deadLetters, []);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [requeueError, setRequeueError] = useState<Error | null>(null);
-
-  const requeue = async (id: string) => {
-    setBusy(id);
-    setRequeueError(null);
-    try {
-      const started = await api.replay(id, false);
-      navigate(`/jobs/${started.id}`);
-    } catch (e) {
-      setRequeueError(e as Error);
-      setBusy(null);
-      void reload();
-    }
-  };
+  const { busy, error: requeueError, replay: requeue } = useReplay(() => void reload());
 
   return (
     <>
