@@ -26,7 +26,9 @@ describe("architecture", () => {
   it("keeps lib/domain and lib/contracts free of Cloudflare, Hono, drizzle and infra", () => {
     const offenders = files
       .filter((f) => /workers\/lib\/(domain|contracts)\//.test(f.path))
-      .flatMap((f) => f.imports.filter((i) => /^(cloudflare:|hono|drizzle-orm)|\/infra\//.test(i.specifier)).map((i) => `${f.path} → ${i.specifier}`));
+      .flatMap((f) =>
+        f.imports.filter((i) => /^(cloudflare:|hono|drizzle-orm)|\/infra\//.test(i.specifier)).map((i) => `${f.path} → ${i.specifier}`),
+      );
     expect(offenders).toEqual([]);
   });
 
