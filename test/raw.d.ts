@@ -1,5 +1,2 @@
-// Vite's `?raw` imports: a file's text.
-declare module "*?raw" {
-  const text: string;
-  export default text;
-}
+// Vite's module features used by tests: `?raw` imports and import.meta.glob.
+/// <reference types="vite/client" />
