@@ -4,10 +4,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { randomKey } from "./local-server.mjs";
+import { randomKey, WRANGLER } from "./local-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
-const bin = (name) => path.join(root, "node_modules/.bin", name);
 const run = (cmd, args) => {
   const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
   if (res.status !== 0) process.exit(res.status ?? 1);
@@ -20,11 +19,11 @@ if (!existsSync(varsFile)) {
 }
 const adminKey = /^KILN_ADMIN_KEY=(.*)$/m.exec(readFileSync(varsFile, "utf8"))?.[1];
 
-run("node", ["scripts/build.mjs"]);
-run(bin("wrangler"), ["d1", "migrations", "apply", "kiln", "--local"]);
+run(process.execPath, ["scripts/build.mjs"]);
+run(WRANGLER[0], [WRANGLER[1], "d1", "migrations", "apply", "kiln", "--local"]);
 
 const port = process.env.PORT ?? "8787";
 console.log(`\n  Kiln dashboard: http://localhost:${port}\n  Admin key:      ${adminKey}\n`);
-const child = spawn(bin("wrangler"), ["dev", "--port", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const child = spawn(WRANGLER[0], [WRANGLER[1], "dev", "--port", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 child.on("exit", (code) => process.exit(code ?? 0));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

@@ -7,7 +7,8 @@ import { createServer } from "node:net";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const wrangler = path.join(root, "node_modules/.bin/wrangler");
+/** wrangler's own script, run with this Node (≥ 22) whatever `node` is first on the PATH. */
+export const WRANGLER = [process.execPath, path.join(root, "node_modules/wrangler/bin/wrangler.js")];
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -27,7 +28,7 @@ export function randomKey() {
 
 /** Applies the D1 migrations to a local state folder. */
 export function migrate(persistTo) {
-  const res = spawnSync(wrangler, ["d1", "migrations", "apply", "kiln", "--local", "--persist-to", persistTo], {
+  const res = spawnSync(WRANGLER[0], [WRANGLER[1], "d1", "migrations", "apply", "kiln", "--local", "--persist-to", persistTo], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, CI: "1" },
@@ -62,7 +63,12 @@ async function startOnce(options) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");
   if (options.config) args.push("--config", options.config);
-  const child = spawn(wrangler, args, { cwd: root, env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(WRANGLER[0], [WRANGLER[1], ...args], {
+    cwd: root,
+    env: { ...process.env, CI: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   child.stdout.on("data", (d) => {
     output += d;

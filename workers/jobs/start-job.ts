@@ -68,11 +68,14 @@ export async function startJob(
     await deleteRun(db, row.id);
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }
-  // The fast path to the first step; if it fails, the queue message starts the job instead.
+  // The fast path to the first step; if it fails, the queue message starts the job instead. It
+  // waits for the next timer turn, so that the 202 is written before the engine gets busy.
+  const fastStart = async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    await startWorkflow(env, message);
+  };
   ctx.waitUntil(
-    startWorkflow(env, message).catch((e: unknown) =>
-      console.warn(JSON.stringify({ msg: "fast job start failed", runId: row.id, error: String(e) })),
-    ),
+    fastStart().catch((e: unknown) => console.warn(JSON.stringify({ msg: "fast job start failed", runId: row.id, error: String(e) }))),
   );
   return { run: row, created };
 }
