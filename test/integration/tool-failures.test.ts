@@ -1,5 +1,5 @@
 // A misbehaving function fails its own run, with a clear error, and Kiln keeps serving.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
 
 const fn = (body: string, extra = "") => `
@@ -100,5 +100,42 @@ describe("failing functions", () => {
         error: expect.stringContaining("allow-list"),
       }),
     ]);
+  });
+});
+
+describe("egress through the gateway", () => {
+  it("forwards calls to allowed hosts and records them as spans of the step that made them", async () => {
+    const upstream = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.host !== "api.example.com") throw new Error(`unexpected outbound call to ${url.host}`);
+      return Response.json({ temperature: 21 }, { status: 200 });
+    });
+    try {
+      await deploy(
+        "weather",
+        fn(
+          `return await ctx.step("fetch weather", async () => {
+            const res = await fetch("https://api.example.com/v1/weather?city=Paris", { headers: { authorization: "Bearer t" } });
+            return { status: res.status, body: await res.json() };
+          });`,
+          `egress: ["api.example.com"],`,
+        ),
+      );
+      const { res, run } = await callAndWait("weather");
+      expect(await json(res)).toEqual({ status: 200, body: { temperature: 21 } });
+      expect(upstream).toHaveBeenCalledTimes(1);
+      expect(run.spans).toEqual([
+        expect.objectContaining({
+          step: "fetch weather",
+          method: "GET",
+          host: "api.example.com",
+          path: "/v1/weather",
+          status: 200,
+          error: null,
+        }),
+      ]);
+    } finally {
+      upstream.mockRestore();
+    }
   });
 });
