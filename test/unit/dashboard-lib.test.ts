@@ -1,0 +1,60 @@
+// The dashboard's pure helpers: input examples from a function's schema (as Kiln stores it) and
+// the ordering of a run's trace in the waterfall.
+import { Validator } from "@cfworker/json-schema";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
+import { buildTimeline } from "../../dashboard/src/lib/timeline";
+
+describe("exampleFromSchema", () => {
+  it("pre-fills input that the function's own schema accepts", () => {
+    const input = z.object({
+      ticketId: z.string().min(3),
+      email: z.string().email(),
+      urgency: z.enum(["low", "high"]).default("low"),
+      attempts: z.number().int().min(2).max(5),
+      tags: z.array(z.string()).min(2),
+      nested: z.object({ ok: z.boolean(), note: z.string().optional() }),
+    });
+    const schema = z.toJSONSchema(input, { io: "input" });
+    const example = exampleFromSchema(schema);
+    expect(new Validator(schema as object, "2020-12", false).validate(example).valid).toBe(true);
+    expect(input.safeParse(example).success).toBe(true);
+    expect(example).toMatchObject({ urgency: "low", attempts: 2 });
+  });
+
+  it("survives odd schemas", () => {
+    expect(exampleFromSchema(null)).toBeNull();
+    expect(exampleFromSchema({ anyOf: [{ type: "null" }, { type: "string", format: "uuid" }] })).toEqual(expect.any(String));
+    const deep: Record<string, unknown> = { type: "object", properties: {} };
+    let cursor = deep;
+    for (let i = 0; i < 20; i++) {
+      const next = { type: "object", properties: {} };
+      (cursor.properties as Record<string, unknown>).child = next;
+      cursor = next;
+    }
+    expect(() => exampleFromSchema(deep)).not.toThrow();
+  });
+});
+
+describe("buildTimeline", () => {
+  it("orders steps, calls and logs by time, with ties broken in the order they happened", () => {
+    const t = 1_000_000;
+    const run = {
+      startedAt: new Date(t).toISOString(),
+      endedAt: new Date(t + 50).toISOString(),
+      createdAt: new Date(t).toISOString(),
+      steps: [{ name: "fetch", kind: "step", status: "succeeded", attempt: 1, startedAt: t + 10, endedAt: t + 40, error: null, output: null }],
+      spans: [{ step: "fetch", method: "GET", host: "api.example.com", path: "/", status: 200, startedAt: t + 10, durationMs: 20, error: null }],
+      logs: [
+        { level: "info", message: "inside", data: null, step: "fetch", at: t + 10 },
+        { level: "info", message: "before", data: null, step: null, at: t + 10 },
+        { level: "info", message: "after", data: null, step: null, at: t + 45 },
+      ],
+    } as unknown as Parameters<typeof buildTimeline>[0];
+    const timeline = buildTimeline(run);
+    expect(timeline.rows.map((r) => (r.kind === "log" ? `log:${r.log.message}` : r.kind))).toEqual(["log:before", "step", "span", "log:inside", "log:after"]);
+    expect(timeline.origin).toBe(t);
+    expect(timeline.total).toBe(50);
+  });
+});
