@@ -92,6 +92,26 @@ describe("job starts", () => {
     expect(count?.n).toBe(0);
   });
 
+  it("starts a job from the tool URL with ?async=true or Prefer: respond-async", async () => {
+    await using _ = await fast();
+    await deploy(
+      "both-ways",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({ n: z.number() }), run: async ({ n }, ctx) => ctx.step("square", () => n * n) });`,
+    );
+    const viaQuery = await api("/v1/tools/both-ways?async=true", { body: { n: 3 } });
+    const viaPrefer = await api("/v1/tools/both-ways", { body: { n: 4 }, headers: { prefer: "respond-async, wait=0" } });
+    expect([viaQuery.status, viaPrefer.status]).toEqual([202, 202]);
+    const [a, b] = [await json(viaQuery), await json(viaPrefer)];
+    expect(viaQuery.headers.get("location")).toBe(a.statusUrl);
+    expect((await waitForJob(a.id, ended)).output).toBe(9);
+    expect((await waitForJob(b.id, ended)).output).toBe(16);
+    const bad = await expectProblem(await api("/v1/tools/both-ways?async=true", { body: { n: "x" } }), 400, "validation_failed");
+    expect(bad.issues).toEqual([{ path: "/n", message: expect.any(String) }]);
+    const toolOnly = (await json(await api("/v1/keys", { body: { name: "t", scopes: ["tools:call"] } }))).key;
+    await expectProblem(await api("/v1/tools/both-ways?async=true", { body: { n: 1 }, key: toolOnly }), 403, "forbidden");
+    expect(await json(await api("/v1/tools/both-ways", { body: { n: 5 }, key: toolOnly }))).toBe(25);
+  });
+
   it("lists jobs (not tool calls) for a jobs:read key, newest first", async () => {
     await using _ = await fast();
     await deploy(

@@ -44,8 +44,12 @@ describe("buildTimeline", () => {
       startedAt: new Date(t).toISOString(),
       endedAt: new Date(t + 50).toISOString(),
       createdAt: new Date(t).toISOString(),
-      steps: [{ name: "fetch", kind: "step", status: "succeeded", attempt: 1, startedAt: t + 10, endedAt: t + 40, error: null, output: null }],
-      spans: [{ step: "fetch", method: "GET", host: "api.example.com", path: "/", status: 200, startedAt: t + 10, durationMs: 20, error: null }],
+      steps: [
+        { name: "fetch", kind: "step", status: "succeeded", attempt: 1, startedAt: t + 10, endedAt: t + 40, error: null, output: null },
+      ],
+      spans: [
+        { step: "fetch", method: "GET", host: "api.example.com", path: "/", status: 200, startedAt: t + 10, durationMs: 20, error: null },
+      ],
       logs: [
         { level: "info", message: "inside", data: null, step: "fetch", at: t + 10 },
         { level: "info", message: "before", data: null, step: null, at: t + 10 },
@@ -53,7 +57,13 @@ describe("buildTimeline", () => {
       ],
     } as unknown as Parameters<typeof buildTimeline>[0];
     const timeline = buildTimeline(run);
-    expect(timeline.rows.map((r) => (r.kind === "log" ? `log:${r.log.message}` : r.kind))).toEqual(["log:before", "step", "span", "log:inside", "log:after"]);
+    expect(timeline.rows.map((r) => (r.kind === "log" ? `log:${r.log.message}` : r.kind))).toEqual([
+      "log:before",
+      "step",
+      "span",
+      "log:inside",
+      "log:after",
+    ]);
     expect(timeline.origin).toBe(t);
     expect(timeline.total).toBe(50);
   });

@@ -8,16 +8,15 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { endJob } from "../../jobs/end-job";
-import { startJob } from "../../jobs/start-job";
-import { IdempotencyKey, JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
+import { JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
 import { RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
-import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { getRun, getTrace, listDeadLetter, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
+import { acceptJob } from "../accept-job";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { assertValidInput, parseWith, readBody, readQuery } from "../validate";
+import { readBody, readQuery } from "../validate";
 import { runPage, runView } from "../views";
 
 const MAX_JOB_BODY_BYTES = 1024 * 1024;
@@ -39,16 +38,7 @@ export const jobsRoutes = new Hono<AppEnv>()
   .post("/", bodyLimit({ maxSize: MAX_JOB_BODY_BYTES, onError: tooLarge }), async (c) => {
     authorize(c, "jobs:write");
     const req = await readBody(c, StartJobRequest);
-    authorize(c, "jobs:write", req.function);
-    const key = c.req.header("idempotency-key");
-    const idempotencyKey = key === undefined ? undefined : parseWith(IdempotencyKey, key, "/headers/idempotency-key");
-    const fn = await getActiveFunction(c.get("db"), req.function);
-    if (!fn?.manifest.exposures.job) throw notFound(`job function "${req.function}"`);
-    assertValidInput(fn, req.input, "/input");
-    const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, req.input, { trigger: "job", idempotencyKey });
-    const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
-    c.header("Location", statusUrl);
-    return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);
+    return acceptJob(c, req.function, req.input, "/input");
   })
   .get("/", async (c) => {
     authorize(c, "jobs:read");

@@ -10,6 +10,7 @@ import { renderTool } from "../../lib/domain/tool-catalog";
 import { listActiveManifests } from "../../lib/infra/db/catalog.repo";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { callTool } from "../../runtime/call-tool";
+import { acceptJob, wantsAsync } from "../accept-job";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
@@ -42,6 +43,7 @@ export const toolsRoutes = new Hono<AppEnv>()
   })
   .post("/:name", bodyLimit({ maxSize: MAX_TOOL_INPUT_BYTES, onError: tooLarge }), async (c) => {
     const name = parseWith(FunctionName, c.req.param("name"), "/name");
+    if (wantsAsync(c)) return acceptJob(c, name, await readJsonBody(c, { optional: true }), "");
     authorize(c, "tools:call", name);
     const fn = await getActiveFunction(c.get("db"), name);
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
