@@ -25,8 +25,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     if (params.concurrency !== null) await this.waitForSlot(params, params.concurrency, step);
     const deadline = await step.do("kiln:start", async () => {
       const now = Date.now();
-      await setRunStatus(database(this.env.DB), params.runId, { status: "running", startedAt: now });
-      await job.setStatus("running");
+      await Promise.all([
+        setRunStatus(database(this.env.DB), params.runId, { status: "running", startedAt: now }),
+        job.setStatus("running"),
+      ]);
       return now + params.jobTimeoutMs;
     });
     const driver = new JobDriver(step, job, params, deadline);

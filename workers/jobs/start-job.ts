@@ -72,7 +72,7 @@ export async function startJob(
   // waits for the next timer turn, so that the 202 is written before the engine gets busy.
   const fastStart = async () => {
     await new Promise((r) => setTimeout(r, 5));
-    await startWorkflow(env, message);
+    await startWorkflow(env, message, { run: row, manifest: fn.manifest });
   };
   ctx.waitUntil(
     fastStart().catch((e: unknown) => console.warn(JSON.stringify({ msg: "fast job start failed", runId: row.id, error: String(e) }))),

@@ -3,16 +3,20 @@
  * the API accepted it (the fast path, under waitUntil) and by the queue consumer (the guarantee).
  * Idempotent: the instance id is the run id, and a run that is no longer queued is left alone.
  */
+import type { Manifest } from "../lib/contracts/functions";
 import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { getRun } from "../lib/infra/db/runs.repo";
+import { getRun, type RunRow } from "../lib/infra/db/runs.repo";
 
-/** Creates the Workflow instance for a queued run; does nothing for a run that started or ended. */
-export async function startWorkflow(env: Env, message: JobStartMessage): Promise<void> {
+/**
+ * Creates the Workflow instance for a queued run; does nothing for a run that started or ended.
+ * The API, which has just stored the run, passes it along (`known`) to save two reads.
+ */
+export async function startWorkflow(env: Env, message: JobStartMessage, known?: { run: RunRow; manifest: Manifest }): Promise<void> {
   const db = database(env.DB);
-  const run = await getRun(db, message.runId);
+  const run = known?.run ?? (await getRun(db, message.runId));
   if (run?.status !== "queued") return;
-  const manifest = await getVersionManifest(db, run.versionId);
+  const manifest = known?.manifest ?? (await getVersionManifest(db, run.versionId));
   if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
   await env.JOB.getByName(run.id).init(run.id, "queued");
   const reuse = message.reuseFrom ? await env.JOB.getByName(message.reuseFrom).stepResults() : {};
