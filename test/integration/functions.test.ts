@@ -39,7 +39,12 @@ export default defineFunction({
       },
     });
     expect(res.status).toBe(201);
-    expect(await json(res)).toMatchObject({ function: "multi", number: 1, manifest: { description: "Greets people" } });
+    expect(await json(res)).toMatchObject({
+      function: "multi",
+      number: 1,
+      entry: "src/main.ts",
+      manifest: { description: "Greets people" },
+    });
     const call = await api("/v1/tools/multi", { body: { name: "Ada" } });
     expect(await json(call)).toEqual({ text: "Hello, Ada!", known: true });
   });

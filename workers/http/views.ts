@@ -1,10 +1,11 @@
 /**
  * Database rows → the API's response shapes (see lib/contracts).
  */
-import { Manifest } from "../lib/contracts/functions";
+import { type FunctionView, Manifest, type VersionView } from "../lib/contracts/functions";
 import type { ApiKeyView } from "../lib/contracts/keys";
 import type { RunView } from "../lib/contracts/runs";
 import { keyPrefix } from "../lib/infra/auth";
+import type { FunctionRow } from "../lib/infra/db/functions.repo";
 import type { ApiKeyRow } from "../lib/infra/db/keys.repo";
 import type { RunRow } from "../lib/infra/db/runs.repo";
 
@@ -62,3 +63,46 @@ export function runPage(rows: RunRow[], limit: number) {
 }
 
 export const manifestOf = (text: string): Manifest => Manifest.parse(JSON.parse(text));
+
+/** One version; `manifest` as stored (JSON text) or already parsed. */
+export function versionView(
+  name: string,
+  v: {
+    id: string;
+    number: number;
+    active: boolean;
+    manifest: string | Manifest;
+    entry: string;
+    sha256: string;
+    sizeBytes: number;
+    createdAt: number;
+    createdBy: string;
+  },
+): VersionView {
+  return {
+    id: v.id,
+    function: name,
+    number: v.number,
+    active: v.active,
+    manifest: typeof v.manifest === "string" ? manifestOf(v.manifest) : v.manifest,
+    entry: v.entry,
+    sha256: v.sha256,
+    sizeBytes: v.sizeBytes,
+    createdAt: new Date(v.createdAt).toISOString(),
+    createdBy: v.createdBy,
+  };
+}
+
+export function functionView(f: FunctionRow): FunctionView {
+  const lastRun = f.lastRun === null ? null : (JSON.parse(f.lastRun) as { id: string; status: string; createdAt: number });
+  return {
+    id: f.id,
+    name: f.name,
+    description: f.description,
+    activeVersion: f.activeVersion,
+    exposures: f.manifest ? manifestOf(f.manifest).exposures : { tool: false, job: false },
+    createdAt: new Date(f.createdAt).toISOString(),
+    updatedAt: new Date(f.updatedAt).toISOString(),
+    lastRun: lastRun && { ...lastRun, createdAt: new Date(lastRun.createdAt).toISOString() },
+  };
+}

@@ -8,11 +8,11 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
-import { database, getModules } from "../lib/infra/db/functions.repo";
+import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
 import { storedJson } from "../runtime/call-tool";
 import { invokeFunction, type Outcome } from "../runtime/invoke";
-import { loadFunction } from "../runtime/loader";
+import { loadFunction, storedCode } from "../runtime/loader";
 import { isEngineAbort, JobDriver } from "./job-driver";
 import { releaseSlot, SLOT_EVENT } from "./slots";
 
@@ -35,7 +35,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
-      () => getModules(database(this.env.DB), params.versionId),
+      storedCode(database(this.env.DB), params.versionId),
     );
     const outcome = await invokeFunction(
       isolate,

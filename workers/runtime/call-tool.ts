@@ -4,12 +4,12 @@
  * response path: the record is buffered and written in a batch (see run-writer.ts).
  */
 import type { RunTrigger } from "../lib/contracts/runs";
-import { type ActiveFunction, type Db, getModules } from "../lib/infra/db/functions.repo";
+import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { writeRunSoon } from "../lib/infra/db/run-writer";
 import type { RunRecord } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
 import { invokeFunction, type Outcome } from "./invoke";
-import { loadFunction } from "./loader";
+import { loadFunction, storedCode } from "./loader";
 
 /** Stored input and output are capped; the run keeps a marker instead of a huge document. */
 const MAX_STORED_JSON = 64 * 1024;
@@ -48,7 +48,7 @@ export async function callTool(
   const isolate = loadFunction(
     loader,
     { id: fn.versionId, functionName: fn.name, versionNumber: fn.versionNumber, manifest: fn.manifest },
-    () => getModules(db, fn.versionId),
+    storedCode(db, fn.versionId),
   );
   const outcome = await invokeFunction(isolate, input, {
     runId,

@@ -26,8 +26,8 @@ export type CompileResult = { ok: true; value: CompiledModules } | { ok: false; 
 
 const FN_DIR = "fn";
 
-/** `src/util.ts` → `fn/src/util.js`. */
-function moduleName(path: string): string {
+/** `src/util.ts` → `fn/src/util.js`: the Loader module name of a deployed source file. */
+export function moduleName(path: string): string {
   return `${FN_DIR}/${path.replace(/\.(ts|mts|mjs|json)$/, (ext) => (ext === ".json" ? ".json.js" : ".js"))}`;
 }
 

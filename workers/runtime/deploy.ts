@@ -89,7 +89,7 @@ export async function deployFunction(
     newId("fn", now),
     {
       id,
-      entry: compiled.value.entry,
+      entry,
       source: files,
       modules: compiled.value.modules,
       manifest: resolved.manifest,

@@ -5,6 +5,8 @@
  */
 import { exports } from "cloudflare:workers";
 import type { Manifest } from "../lib/contracts/functions";
+import { type Db, getModules } from "../lib/infra/db/functions.repo";
+import { moduleName } from "./compile";
 import { HARNESS, ISOLATE_REVISION, KILN_SDK } from "./isolate/generated/modules";
 import type KilnFunction from "./isolate/harness";
 
@@ -23,7 +25,16 @@ export interface LoadableVersion {
   manifest: Pick<Manifest, "egress">;
 }
 
+/** The compiled modules, and the module name of the entry. */
 export type CodeSource = () => Promise<{ entry: string; modules: Record<string, string> }>;
+
+/** A version's stored code (read only when its isolate is not warm). */
+export function storedCode(db: Db, versionId: string): CodeSource {
+  return async () => {
+    const { entry, modules } = await getModules(db, versionId);
+    return { entry: moduleName(entry), modules };
+  };
+}
 
 export function loadFunction(loader: WorkerLoader, version: LoadableVersion, code: CodeSource): FunctionIsolate {
   const worker = loader.get(`${version.id}:${ISOLATE_REVISION}`, async () => {

@@ -3,7 +3,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { DeployRequest, FunctionName, MAX_SOURCE_BYTES, RollbackRequest } from "../../lib/contracts/functions";
+import { DeployRequest, FunctionName, MAX_SOURCE_BYTES, RollbackRequest, type VersionView } from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
 import { activateVersion, deleteFunction, getVersionSource, listFunctions, listVersions } from "../../lib/infra/db/functions.repo";
 import { deployFunction } from "../../runtime/deploy";
@@ -11,7 +11,7 @@ import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { parseWith, readBody } from "../validate";
-import { iso, manifestOf } from "../views";
+import { functionView, versionView } from "../views";
 
 const tooLarge = () => {
   throw new AppError("payload_too_large", 413, `the deploy request exceeds ${2 * MAX_SOURCE_BYTES} bytes`);
@@ -21,20 +21,8 @@ function nameParam(raw: string): string {
   return parseWith(FunctionName, raw, "/name");
 }
 
-async function versionsOf(db: AppEnv["Variables"]["db"], name: string) {
-  const rows = await listVersions(db, name);
-  return rows.map((v) => ({
-    id: v.id,
-    function: name,
-    number: v.number,
-    active: v.id === v.activeVersionId,
-    manifest: manifestOf(v.manifest),
-    entry: v.entry,
-    sha256: v.sha256,
-    sizeBytes: v.sizeBytes,
-    createdAt: new Date(v.createdAt).toISOString(),
-    createdBy: v.createdBy,
-  }));
+async function versionsOf(db: AppEnv["Variables"]["db"], name: string): Promise<VersionView[]> {
+  return (await listVersions(db, name)).map((v) => versionView(name, { ...v, active: v.id === v.activeVersionId }));
 }
 
 export const functionsRoutes = new Hono<AppEnv>()
@@ -44,37 +32,13 @@ export const functionsRoutes = new Hono<AppEnv>()
     authorize(c, "functions:write", req.name);
     const principal = c.get("principal");
     const v = await deployFunction(c.get("db"), c.env.LOADER, req, principal.keyId);
-    return c.json(
-      {
-        id: v.id,
-        function: req.name,
-        number: v.number,
-        active: true,
-        manifest: v.manifest,
-        sha256: v.sha256,
-        sizeBytes: v.sizeBytes,
-        createdAt: iso(v.createdAt),
-      },
-      201,
-    );
+    return c.json(versionView(req.name, { ...v, active: true, createdBy: principal.keyId }), 201);
   })
   .get("/", async (c) => {
     authorize(c, "functions:read");
     const principal = c.get("principal");
     const rows = await listFunctions(c.get("db"));
-    const items = rows
-      .filter((f) => canTouchFunction(principal, f.name))
-      .map((f) => ({
-        id: f.id,
-        name: f.name,
-        description: f.description,
-        activeVersion: f.activeVersion,
-        exposures: f.manifest ? manifestOf(f.manifest).exposures : { tool: false, job: false },
-        createdAt: new Date(f.createdAt).toISOString(),
-        updatedAt: new Date(f.updatedAt).toISOString(),
-        lastRun: f.lastRun ? (JSON.parse(f.lastRun) as { id: string; status: string; createdAt: number }) : null,
-      }))
-      .map((f) => ({ ...f, lastRun: f.lastRun ? { ...f.lastRun, createdAt: new Date(f.lastRun.createdAt).toISOString() } : null }));
+    const items = rows.filter((f) => canTouchFunction(principal, f.name)).map(functionView);
     return c.json({ items });
   })
   .get("/:name", async (c) => {

@@ -131,6 +131,8 @@ export async function deleteFunction(db: Db, name: string): Promise<boolean> {
   return true;
 }
 
+export type FunctionRow = Awaited<ReturnType<typeof listFunctions>>[number];
+
 export async function listFunctions(db: Db) {
   return db
     .select({
