@@ -8,9 +8,9 @@ import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflar
 import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
+import { jsonPreview } from "../lib/domain/json-text";
 import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 
-const PREVIEW_CHARS = 2000;
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 
 /** The engine aborts a run() it is about to replay; its wording in production is unverified (notes §12). */
@@ -18,15 +18,11 @@ export function isEngineAbort(error: unknown): boolean {
   return error instanceof Error && /^Aborting engine/i.test(error.message);
 }
 
-function preview(value: unknown): string | null {
-  if (value === undefined) return null;
-  const text = JSON.stringify(value) ?? null;
-  return text && text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-}
-
 export class JobDriver extends RpcTarget {
   /** Set once the engine aborted this run(): every later call is refused (notes §12). */
   aborted: unknown = null;
+  /** Why the guard refused to go on, when it did: the run ends with this status. */
+  stopped: "timed_out" | "cancelled" | null = null;
   /** The last step that failed for good, and whether it asked not to be retried. */
   lastFailure: { step: string; nonRetriable: boolean } | null = null;
 
@@ -42,8 +38,10 @@ export class JobDriver extends RpcTarget {
   private async guard(name: string): Promise<void> {
     if (this.aborted) throw this.aborted;
     if (name.startsWith("kiln:")) throw new NonRetryableError(`step names starting with "kiln:" are reserved (got "${name}")`);
-    if (Date.now() > this.deadline) throw new NonRetryableError("the job ran past its jobTimeoutMs");
-    if (await this.job.isCancelled()) throw new NonRetryableError("the job was cancelled");
+    if (Date.now() > this.deadline) this.stopped = "timed_out";
+    else if (await this.job.isCancelled()) this.stopped = "cancelled";
+    if (this.stopped === "timed_out") throw new NonRetryableError("the job ran past its jobTimeoutMs");
+    if (this.stopped === "cancelled") throw new NonRetryableError("the job was cancelled");
   }
 
   private async engineCall<T>(call: () => Promise<T>): Promise<T> {
@@ -73,7 +71,7 @@ export class JobDriver extends RpcTarget {
         const base = { name, kind: "step" as const, attempt: ctx.attempt, startedAt, error: null, output: null };
         if (reused) {
           const value = this.params.reuse[name];
-          await this.record({ ...base, status: "succeeded", endedAt: startedAt, output: preview(value) }, { value });
+          await this.record({ ...base, status: "succeeded", endedAt: startedAt, output: jsonPreview(value) }, { value });
           return value as Rpc.Serializable<unknown>;
         }
         await this.record({ ...base, status: "running", endedAt: null });
@@ -85,7 +83,7 @@ export class JobDriver extends RpcTarget {
           throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);
         }
         await this.record(
-          { ...base, status: "succeeded", endedAt: Date.now(), output: preview(result.value) },
+          { ...base, status: "succeeded", endedAt: Date.now(), output: jsonPreview(result.value) },
           { value: result.value },
           result,
         );
@@ -114,7 +112,7 @@ export class JobDriver extends RpcTarget {
     try {
       const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));
       await this.job.setStatus("running");
-      await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output: preview(event.payload) });
+      await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output: jsonPreview(event.payload) });
       return { type: event.type, payload: event.payload, timestamp: new Date(event.timestamp).toISOString() };
     } catch (error) {
       if (this.aborted) throw error;

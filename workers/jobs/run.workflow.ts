@@ -8,9 +8,9 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
+import { storedJson } from "../lib/domain/json-text";
 import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
-import { storedJson } from "../runtime/call-tool";
 import { invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
 import { isEngineAbort, JobDriver } from "./job-driver";
@@ -92,16 +92,11 @@ function finalResult(outcome: Outcome, driver: JobDriver): { status: RunStatus; 
     case "succeeded":
       return { status: "succeeded", output: storedJson(outcome.output), error: null };
     case "invalid_input":
-      return {
-        status: "failed",
-        output: null,
-        error: { message: "input does not match the function's schema", name: "ValidationError", step: null, retryable: false },
-      };
+      return { status: "failed", output: null, error: outcome.error };
     default: {
       const nonRetriable = driver.lastFailure?.step === outcome.error.step && driver.lastFailure?.nonRetriable;
-      const timedOut = outcome.status === "timed_out" || /jobTimeoutMs/.test(outcome.error.message);
       return {
-        status: timedOut ? "timed_out" : /the job was cancelled/.test(outcome.error.message) ? "cancelled" : "failed",
+        status: outcome.status === "timed_out" ? "timed_out" : (driver.stopped ?? "failed"),
         output: null,
         error: { ...outcome.error, retryable: outcome.error.retryable && !nonRetriable },
       };

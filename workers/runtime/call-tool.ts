@@ -4,30 +4,13 @@
  * response path: the record is buffered and written in a batch (see run-writer.ts).
  */
 import type { RunTrigger } from "../lib/contracts/runs";
+import { storedJson } from "../lib/domain/json-text";
 import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { writeRunSoon } from "../lib/infra/db/run-writer";
 import type { RunRecord } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
 import { invokeFunction, type Outcome } from "./invoke";
 import { loadFunction, storedCode } from "./loader";
-
-/** Stored input and output are capped; the run keeps a marker instead of a huge document. */
-const MAX_STORED_JSON = 64 * 1024;
-
-const TRUNCATED = "kiln:truncated";
-
-export function storedJson(text: string): string {
-  return text.length <= MAX_STORED_JSON
-    ? text
-    : JSON.stringify({ [TRUNCATED]: true, characters: text.length, preview: text.slice(0, 1024) });
-}
-
-/** The stored document, or null when only a truncation marker was kept. */
-export function restoredJson(text: string | null): unknown {
-  if (text === null) return null;
-  const value: unknown = JSON.parse(text);
-  return typeof value === "object" && value !== null && TRUNCATED in value ? null : value;
-}
 
 export interface ToolCallResult {
   runId: string;
@@ -36,13 +19,8 @@ export interface ToolCallResult {
   save: () => Promise<void> | null;
 }
 
-export async function callTool(
-  db: Db,
-  loader: WorkerLoader,
-  fn: ActiveFunction,
-  input: unknown,
-  trigger: RunTrigger = "tool",
-): Promise<ToolCallResult> {
+export async function callTool(db: Db, loader: WorkerLoader, fn: ActiveFunction, input: unknown): Promise<ToolCallResult> {
+  const trigger: RunTrigger = "tool";
   const createdAt = Date.now();
   const runId = newId("run", createdAt);
   const isolate = loadFunction(
@@ -70,12 +48,7 @@ export async function callTool(
     status: outcome.status === "invalid_input" ? "failed" : outcome.status,
     input: storedJson(JSON.stringify(input)),
     output: outcome.status === "succeeded" ? storedJson(outcome.output) : null,
-    error:
-      outcome.status === "succeeded"
-        ? null
-        : outcome.status === "invalid_input"
-          ? { message: "input does not match the function's schema", name: "ValidationError", step: null, retryable: false }
-          : outcome.error,
+    error: outcome.status === "succeeded" ? null : outcome.error,
     attempt: 1,
     idempotencyKey: null,
     requestHash: null,

@@ -13,7 +13,7 @@ export const MAX_OUTPUT_CHARS = 1024 * 1024;
 
 export type Outcome =
   | { status: "succeeded"; output: string; trace: Trace }
-  | { status: "invalid_input"; issues: { path: string; message: string }[]; trace: Trace }
+  | { status: "invalid_input"; error: RunError; issues: { path: string; message: string }[]; trace: Trace }
   | {
       status: Extract<RunStatus, "failed" | "timed_out">;
       error: RunError;
@@ -35,7 +35,8 @@ export interface InvokeOptions {
 
 function fromResult(result: InvokeResult): Outcome {
   if (result.ok) return { status: "succeeded", output: result.output, trace: result.trace };
-  if (result.kind === "invalid_input") return { status: "invalid_input", issues: result.issues ?? [], trace: result.trace };
+  if (result.kind === "invalid_input")
+    return { status: "invalid_input", error: result.error, issues: result.issues ?? [], trace: result.trace };
   return { status: "failed", error: result.error, reason: result.kind, trace: result.trace };
 }
 

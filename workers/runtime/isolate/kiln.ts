@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
+import { jsonPreview } from "../../lib/domain/json-text";
 import type { Declared } from "../../lib/domain/manifest";
 
 export { z };
@@ -134,24 +135,12 @@ interface Scope {
 
 const scope = new AsyncLocalStorage<Scope>();
 const MAX_LOG_LINES = 1000;
-const PREVIEW_CHARS = 2000;
-
-function preview(value: unknown): string | null {
-  if (value === undefined) return null;
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return null;
-    return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-  } catch {
-    return "[unserializable]";
-  }
-}
 
 function record(level: LogRecord["level"], parts: unknown[], data?: unknown): void {
   const current = scope.getStore();
   if (!current || current.trace.logs.length >= MAX_LOG_LINES) return;
-  const message = parts.map((p) => (typeof p === "string" ? p : preview(p))).join(" ");
-  current.trace.logs.push({ level, message, data: preview(data), step: current.step, at: Date.now() });
+  const message = parts.map((p) => (typeof p === "string" ? p : jsonPreview(p))).join(" ");
+  current.trace.logs.push({ level, message, data: jsonPreview(data), step: current.step, at: Date.now() });
 }
 
 const log: Logger = {
@@ -266,7 +255,7 @@ function durableSteps(driver: DurableDriver): StepDriver {
       driver
         .step(name, options, (attempt) => attemptStep(name, fn, attempt))
         .catch((error: unknown) => {
-          throw new StepFailed(name, 0, error);
+          throw new StepFailed(name, error);
         }),
     sleep: (name, ms) => driver.sleep(name, ms),
     waitForEvent: (name, type, timeoutMs) => driver.waitForEvent(name, type, timeoutMs),
@@ -296,11 +285,11 @@ export function inlineDriver(trace: Trace): StepDriver {
         trace.steps.push(rec);
         try {
           const value = await fn(attempt);
-          Object.assign(rec, { status: "succeeded", endedAt: Date.now(), output: preview(value) });
+          Object.assign(rec, { status: "succeeded", endedAt: Date.now(), output: jsonPreview(value) });
           return value;
         } catch (error) {
           Object.assign(rec, { status: "failed", endedAt: Date.now(), error: errorMessage(error) });
-          if (attempt > limit || error instanceof NonRetriableError) throw new StepFailed(name, attempt, error);
+          if (attempt > limit || error instanceof NonRetriableError) throw new StepFailed(name, error);
           const delay = (options.retryDelayMs ?? 0) * 2 ** (attempt - 1);
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
         }
@@ -331,7 +320,6 @@ export function inlineDriver(trace: Trace): StepDriver {
 export class StepFailed extends Error {
   constructor(
     readonly step: string,
-    readonly attempts: number,
     readonly original: unknown,
   ) {
     super(errorMessage(original));
