@@ -15,7 +15,8 @@ import type { AppEnv } from "../types";
 export const SESSION_COOKIE = "kiln_session";
 const TOUCH_EVERY_MS = 60_000;
 
-function authEnv(c: Context<AppEnv>) {
+/** What credential checks need from a request: the platform keys and the database. */
+export function authEnv(c: Context<AppEnv>) {
   return { adminKey: c.env.KILN_ADMIN_KEY, signingKey: c.env.KILN_SIGNING_KEY, db: c.get("db") };
 }
 

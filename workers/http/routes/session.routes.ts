@@ -7,7 +7,7 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { SessionRequest } from "../../lib/contracts/keys";
 import { authenticateBearer, signToken } from "../../lib/infra/auth";
 import { AppError } from "../errors";
-import { requireAuth, SESSION_COOKIE } from "../middleware/auth";
+import { authEnv, requireAuth, SESSION_COOKIE } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { readBody } from "../validate";
 
@@ -16,7 +16,7 @@ const SESSION_TTL_SECONDS = 12 * 3600;
 export const sessionRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const { key } = await readBody(c, SessionRequest);
-    const auth = await authenticateBearer({ adminKey: c.env.KILN_ADMIN_KEY, signingKey: c.env.KILN_SIGNING_KEY, db: c.get("db") }, key);
+    const auth = await authenticateBearer(authEnv(c), key);
     if (!auth || auth.principal.kind === "token") throw new AppError("unauthorized", 401, "that key is not valid");
     const { principal } = auth;
     const { token, expiresAt } = await signToken(c.env.KILN_SIGNING_KEY, { ...principal, kind: "session" }, SESSION_TTL_SECONDS);

@@ -25,7 +25,7 @@ export interface ActiveFunction {
 const CACHE_TTL_MS = 5_000;
 const activeCache = new Map<string, { at: number; value: ActiveFunction | null }>();
 
-export function forgetActive(name: string): void {
+function forgetActive(name: string): void {
   activeCache.delete(name);
 }
 
@@ -190,4 +190,15 @@ export async function getVersionManifest(db: Db, versionId: string): Promise<Man
     .where(eq(functionVersions.id, versionId))
     .get();
   return row ? Manifest.parse(JSON.parse(row.manifest)) : null;
+}
+
+/** The tool catalog's source: every function with its active manifest, by name. */
+export async function listActiveManifests(db: Db): Promise<{ name: string; manifest: Manifest }[]> {
+  const rows = await db
+    .select({ name: functions.name, manifest: functionVersions.manifest })
+    .from(functions)
+    .innerJoin(functionVersions, eq(functionVersions.id, functions.activeVersionId))
+    .orderBy(functions.name)
+    .all();
+  return rows.map((r) => ({ name: r.name, manifest: Manifest.parse(JSON.parse(r.manifest)) }));
 }
