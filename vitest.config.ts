@@ -26,7 +26,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
       globalSetup: ["./test/helpers/build-isolate.global.ts"],
       setupFiles: ["./test/helpers/setup.ts"],
       testTimeout: 20_000,
