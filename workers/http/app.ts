@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
+import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
 import { functionsRoutes } from "./routes/functions.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
@@ -16,6 +17,7 @@ import type { AppEnv } from "./types";
 export const app = new Hono<AppEnv>()
   .use(requestContext)
   .get("/healthz", (c) => c.json({ ok: true }))
+  .use("/v1/*", limitBodies)
   .route("/v1/session", sessionRoutes)
   .use("/v1/*", requireAuth)
   .route("/v1/functions", functionsRoutes)

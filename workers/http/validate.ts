@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FieldIssue } from "../lib/contracts/problem";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../lib/domain/json-limits";
 import { validateInput } from "../lib/domain/json-schema";
 import type { ActiveFunction } from "../lib/infra/db/functions.repo";
 import { AppError } from "./errors";
@@ -13,7 +14,7 @@ export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   return error.issues.map((i) => ({ path: `${prefix}/${i.path.join("/")}`, message: i.message }));
 }
 
-/** The body as JSON, without schema: malformed JSON and wrong media types are 4xx. */
+/** The body as JSON, without schema: malformed JSON, too deep nesting and wrong media types are 4xx. */
 export async function readJsonBody(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
@@ -22,6 +23,9 @@ export async function readJsonBody(c: Context, options: { optional?: boolean } =
   const text = await c.req.text();
   if (text.trim() === "" && options.optional) return {};
   if (text.trim() === "") throw new AppError("invalid_json", 400, "the request body is empty; send a JSON document");
+  if (nestsDeeperThan(text)) {
+    throw new AppError("invalid_json", 400, `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -5,7 +5,7 @@
  * Pure apart from the libraries; the result is a value, never a throw.
  */
 import { init, parse } from "es-module-lexer/js";
-import { transform } from "sucrase";
+import { type Transform, transform } from "sucrase";
 
 export interface CompiledModules {
   /** Module name (e.g. `fn/index.js`) → JavaScript. */
@@ -15,7 +15,7 @@ export interface CompiledModules {
 }
 
 export interface CompileFailure {
-  reason: "syntax" | "import" | "entry";
+  reason: "syntax" | "import" | "entry" | "duplicate";
   message: string;
   file: string;
   line: number;
@@ -103,7 +103,15 @@ export async function compile(files: Record<string, string>, entry: string): Pro
     };
   }
   const modules: Record<string, string> = {};
+  const sourceOf = new Map<string, string>();
   for (const [path, source] of Object.entries(files)) {
+    // `a.ts` and `a.js` would both become module `fn/a.js`: one would silently shadow the other.
+    const other = sourceOf.get(moduleName(path));
+    if (other !== undefined) {
+      const message = `"${path}" and "${other}" would be the same module; rename one of them`;
+      return { ok: false, error: { reason: "duplicate", message, file: path, line: 1, column: 1 } };
+    }
+    sourceOf.set(moduleName(path), path);
     if (path.endsWith(".json")) {
       try {
         JSON.parse(source);
@@ -114,13 +122,23 @@ export async function compile(files: Record<string, string>, entry: string): Pro
       continue;
     }
     let code: string;
+    let withUnusedImports: string;
     try {
       const isTs = /\.m?ts$/.test(path);
-      code = transform(source, { transforms: isTs ? ["typescript"] : [], filePath: path, disableESTransforms: true }).code;
+      const transforms: Transform[] = isTs ? ["typescript"] : [];
+      const options = { transforms, filePath: path, disableESTransforms: true };
+      code = transform(source, options).code;
+      // TypeScript drops imports whose bindings are unused; check them anyway, so that an unused
+      // npm import is refused like a used one (only `import type` is really type-only).
+      withUnusedImports = isTs ? transform(source, { ...options, keepUnusedImports: true }).code : code;
     } catch (e) {
       const err = e as Error & { loc?: { line: number; column: number } };
       const message = err.message.replace(/^Error transforming [^:]+: /, "").replace(/ \(\d+:\d+\)$/, "");
       return { ok: false, error: { reason: "syntax", message, file: path, line: err.loc?.line ?? 1, column: err.loc?.column ?? 1 } };
+    }
+    if (withUnusedImports !== code) {
+      const checked = await rewriteImports(path, withUnusedImports, paths);
+      if (!checked.ok) return checked;
     }
     const rewritten = await rewriteImports(path, code, paths);
     if (!rewritten.ok) return rewritten;

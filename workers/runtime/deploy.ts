@@ -5,6 +5,7 @@
  */
 
 import { type DeployRequest, MAX_SOURCE_BYTES, type Manifest } from "../lib/contracts/functions";
+import { planInputSchema } from "../lib/domain/input-schema";
 import { type Declared, resolveManifest } from "../lib/domain/manifest";
 import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/infra/crypto";
@@ -60,6 +61,14 @@ async function describeCode(
   }
 }
 
+/** The input schema is compiled now, so that a schema Kiln cannot evaluate safely is a 400, not a 500 on every call. */
+function assertUsableInputSchema(schema: Manifest["input"], fromCode: boolean): void {
+  const planned = planInputSchema(schema, { patternsRecheckedInIsolate: fromCode });
+  if (planned.ok) return;
+  const issues = planned.issues.map((i) => ({ path: `/manifest/input${i.path}`, message: i.message }));
+  throw new AppError("validation_failed", 400, "the input schema cannot be used", { issues });
+}
+
 export async function deployFunction(
   db: Db,
   loader: WorkerLoader,
@@ -82,6 +91,7 @@ export async function deployFunction(
   const declared = await describeCode(loader, `${id}:describe`, req.name, compiled.value);
   const resolved = resolveManifest(declared, req.manifest);
   if (!resolved.ok) throw new AppError("validation_failed", 400, "the resolved manifest is invalid", { issues: resolved.issues });
+  assertUsableInputSchema(resolved.manifest.input, req.manifest?.input === undefined);
   const sha256 = await sha256Hex(JSON.stringify([entry, files]));
   const number = await createVersion(
     db,

@@ -2,20 +2,15 @@
  * /v1/functions: deploy, list, inspect, version history, rollback, delete.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { DeployRequest, FunctionName, MAX_SOURCE_BYTES, RollbackRequest, type VersionView } from "../../lib/contracts/functions";
+import { DeployRequest, FunctionName, RollbackRequest, type VersionView } from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
 import { activateVersion, deleteFunction, getVersionSource, listFunctions, listVersions } from "../../lib/infra/db/functions.repo";
 import { deployFunction } from "../../runtime/deploy";
-import { AppError, notFound } from "../errors";
+import { notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { parseWith, readBody } from "../validate";
 import { functionView, versionView } from "../views";
-
-const tooLarge = () => {
-  throw new AppError("payload_too_large", 413, `the deploy request exceeds ${2 * MAX_SOURCE_BYTES} bytes`);
-};
 
 function nameParam(raw: string): string {
   return parseWith(FunctionName, raw, "/name");
@@ -26,7 +21,7 @@ async function versionsOf(db: AppEnv["Variables"]["db"], name: string): Promise<
 }
 
 export const functionsRoutes = new Hono<AppEnv>()
-  .post("/", bodyLimit({ maxSize: 2 * MAX_SOURCE_BYTES, onError: tooLarge }), async (c) => {
+  .post("/", async (c) => {
     authorize(c, "functions:write");
     const req = await readBody(c, DeployRequest);
     authorize(c, "functions:write", req.name);

@@ -5,7 +5,6 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { endJob } from "../../jobs/end-job";
 import { JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
@@ -19,11 +18,6 @@ import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
 import { runPage, runView } from "../views";
 
-const MAX_JOB_BODY_BYTES = 1024 * 1024;
-const tooLarge = () => {
-  throw new AppError("payload_too_large", 413, `job requests are limited to ${MAX_JOB_BODY_BYTES} bytes`);
-};
-
 async function jobRun(c: Context<AppEnv>, scope: "jobs:read" | "jobs:write"): Promise<RunRow> {
   authorize(c, scope);
   const run = await getRun(c.get("db"), c.req.param("id") ?? "");
@@ -35,7 +29,7 @@ async function jobRun(c: Context<AppEnv>, scope: "jobs:read" | "jobs:write"): Pr
 const isLive = (run: RunRow) => !TERMINAL_STATUSES.includes(run.status as never);
 
 export const jobsRoutes = new Hono<AppEnv>()
-  .post("/", bodyLimit({ maxSize: MAX_JOB_BODY_BYTES, onError: tooLarge }), async (c) => {
+  .post("/", async (c) => {
     authorize(c, "jobs:write");
     const req = await readBody(c, StartJobRequest);
     return acceptJob(c, req.function, req.input, "/input");
@@ -77,7 +71,7 @@ export const jobsRoutes = new Hono<AppEnv>()
     if (!(await endJob(c.env, c.get("db"), run, "cancelled", error))) throw new AppError("conflict", 409, `job "${run.id}" already ended`);
     return c.json(runView((await getRun(c.get("db"), run.id)) ?? run));
   })
-  .post("/:id/events", bodyLimit({ maxSize: MAX_JOB_BODY_BYTES, onError: tooLarge }), async (c) => {
+  .post("/:id/events", async (c) => {
     const run = await jobRun(c, "jobs:write");
     const event = await readBody(c, JobEventRequest);
     if (!isLive(run)) throw new AppError("conflict", 409, `job "${run.id}" already ended as ${run.status}`);

@@ -2,7 +2,6 @@
  * /v1/tools: call a function synchronously, and the tool catalog in agent-framework formats.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { FunctionName } from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
@@ -15,13 +14,7 @@ import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
 import { assertValidInput, parseWith, readJsonBody, readQuery } from "../validate";
 
-export const MAX_TOOL_INPUT_BYTES = 1024 * 1024;
-
 const CatalogQuery = z.strictObject({ format: z.enum(["kiln", "openai", "anthropic", "mcp"]).default("kiln") });
-
-const tooLarge = () => {
-  throw new AppError("payload_too_large", 413, `tool input is limited to ${MAX_TOOL_INPUT_BYTES} bytes`);
-};
 
 export const toolsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
@@ -40,7 +33,7 @@ export const toolsRoutes = new Hono<AppEnv>()
       );
     return c.json({ format, tools });
   })
-  .post("/:name", bodyLimit({ maxSize: MAX_TOOL_INPUT_BYTES, onError: tooLarge }), async (c) => {
+  .post("/:name", async (c) => {
     const name = parseWith(FunctionName, c.req.param("name"), "/name");
     if (wantsAsync(c)) return acceptJob(c, name, await readJsonBody(c, { optional: true }), "");
     authorize(c, "tools:call", name);

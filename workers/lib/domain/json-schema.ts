@@ -1,25 +1,78 @@
 /**
- * Validates tool input against a version's JSON Schema (@cfworker/json-schema: no code generation,
- * so it runs in workerd). Validators are compiled once per version id. Pure apart from the cache.
+ * Validates function input against a version's JSON Schema inside Kiln's shared Worker, with
+ * @cfworker/json-schema (no code generation, so it runs in workerd) on the schema prepared by
+ * input-schema.ts: patterns run on RE2, and the work is bounded before it starts (the input's
+ * size times the most evaluations the schema can cause per value). Validators are built once per
+ * version id. Pure apart from the caches and the validator's format table.
  */
-import { Validator } from "@cfworker/json-schema";
+import { format, Validator } from "@cfworker/json-schema";
 import type { FieldIssue } from "../contracts/problem";
+import { PATTERN_FORMAT_PREFIX, planInputSchema } from "./input-schema";
+import { countValues } from "./json-limits";
+import type { Schema } from "./schema-walk";
 
 /** Keywords that only say "a child failed"; the child's own error is the useful one. */
-const WRAPPERS = new Set(["properties", "patternProperties", "items", "prefixItems", "allOf", "$ref", "false"]);
+const WRAPPERS = new Set(["properties", "patternProperties", "items", "prefixItems", "allOf", "$ref", "if", "false"]);
 const MAX_CACHED = 500;
-const validators = new Map<string, Validator>();
+/** Most value evaluations one validation may do (input values × evaluations per value). */
+export const VALIDATION_BUDGET = 2_000_000;
+
+// The library's `url` format is a backtracking regex whose time doubles with each character of a
+// crafted host name (30 characters: seconds). WHATWG URL parsing is linear.
+format.url = (value: string) => URL.canParse(value) && /^(https?|ftp):$/.test(new URL(value).protocol);
+
+type Entry = { validator: Validator; evaluationsPerValue: number } | { unusable: FieldIssue[] };
+const validators = new Map<string, Entry>();
+
+function forgetAll(): void {
+  validators.clear();
+  for (const name of Object.keys(format)) if (name.startsWith(PATTERN_FORMAT_PREFIX)) delete format[name];
+}
+
+function build(schema: Schema): Entry {
+  // Code-declared schemas were checked at deploy; a pattern RE2 skipped is re-checked by zod in the isolate.
+  const planned = planInputSchema(schema, { patternsRecheckedInIsolate: true });
+  if (!planned.ok) {
+    return { unusable: planned.issues.map((i) => ({ path: "/", message: `the function's input schema cannot be used (${i.message})` })) };
+  }
+  const { plan } = planned;
+  for (const [name, re2] of plan.patterns) format[name] = (value: string) => re2.test(value);
+  return { validator: new Validator(plan.schema as object, "2020-12", false), evaluationsPerValue: plan.evaluationsPerValue };
+}
+
+function describeError(keyword: string, error: string): string {
+  if (keyword === "format" && error.includes(PATTERN_FORMAT_PREFIX)) {
+    const pattern = error.slice(error.indexOf(PATTERN_FORMAT_PREFIX) + PATTERN_FORMAT_PREFIX.length, error.lastIndexOf('"'));
+    return `String does not match the pattern ${JSON.stringify(pattern)}.`;
+  }
+  return error;
+}
 
 export function validateInput(cacheKey: string, schema: Record<string, unknown>, value: unknown): FieldIssue[] {
-  let validator = validators.get(cacheKey);
-  if (!validator) {
-    if (validators.size >= MAX_CACHED) validators.clear();
-    validator = new Validator(schema as object, "2020-12", false);
-    validators.set(cacheKey, validator);
+  let entry = validators.get(cacheKey);
+  if (!entry) {
+    if (validators.size >= MAX_CACHED) forgetAll();
+    entry = build(schema);
+    validators.set(cacheKey, entry);
   }
-  const result = validator.validate(value);
+  if ("unusable" in entry) return entry.unusable;
+  const work = countValues(value) * entry.evaluationsPerValue;
+  if (work > VALIDATION_BUDGET) {
+    return [
+      {
+        path: "/",
+        message: `the input is too large to check against this schema (${work} evaluations; the limit is ${VALIDATION_BUDGET})`,
+      },
+    ];
+  }
+  let result: ReturnType<Validator["validate"]>;
+  try {
+    result = entry.validator.validate(value);
+  } catch (error) {
+    return [{ path: "/", message: `the input could not be checked against the schema: ${(error as Error).message}` }];
+  }
   if (result.valid) return [];
   return result.errors
     .filter((e) => !WRAPPERS.has(e.keyword))
-    .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: e.error }));
+    .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: describeError(e.keyword, e.error) }));
 }
