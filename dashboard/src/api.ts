@@ -58,7 +58,9 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
     return await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      // Every write says JSON, even without a body: Kiln refuses cookie-authenticated writes
+      // without it (a CSRF defence: a plain HTML form cannot send this type).
+      headers: method === "GET" && body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {

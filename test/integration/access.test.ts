@@ -94,7 +94,7 @@ describe("access", () => {
 
   it("signs a dashboard session into an HttpOnly SameSite=Strict cookie that authenticates", async () => {
     await expectProblem(await api("/v1/session", { body: { key: "wrong" }, key: null }), 401, "unauthorized");
-    const res = await api("/v1/session", { body: { key: env.KILN_ADMIN_KEY }, key: null });
+    const res = await api("/v1/session", { body: { key: env.KILN_ADMIN_KEY }, key: null, headers: { origin: "http://kiln.test" } });
     expect(res.status).toBe(200);
     const cookie = res.headers.get("set-cookie") ?? "";
     expect(cookie).toMatch(/^kiln_session=eyJ/);

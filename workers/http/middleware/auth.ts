@@ -1,6 +1,7 @@
 /**
  * Authentication (bearer credential or dashboard session cookie) and scope checks. Why a
  * credential was refused is never told: missing, malformed, expired and unknown all get one 401.
+ * Writes authenticated by the cookie must also pass the CSRF check (./csrf).
  */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
@@ -11,6 +12,7 @@ import { type Authenticated, authenticateBearer, authenticateSession } from "../
 import { touchKey } from "../../lib/infra/db/keys.repo";
 import { AppError } from "../errors";
 import type { AppEnv } from "../types";
+import { assertSameOriginWrite } from "./csrf";
 
 export const SESSION_COOKIE = "kiln_session";
 const TOUCH_EVERY_MS = 60_000;
@@ -23,11 +25,15 @@ export function authEnv(c: Context<AppEnv>) {
 async function authenticate(c: Context<AppEnv>): Promise<Authenticated | null> {
   const header = c.req.header("authorization");
   if (header !== undefined) {
-    const match = /^Bearer ([\x21-\x7e]{1,2048})$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 §11.1). Every credential Kiln issues is far shorter
+    // than this bound (a JWT carries no rights, only its id: see lib/infra/auth).
+    const match = /^bearer +([\x21-\x7e]{1,2048})$/i.exec(header);
     return match?.[1] ? authenticateBearer(authEnv(c), match[1]) : null;
   }
   const cookie = getCookie(c, SESSION_COOKIE);
-  return cookie ? authenticateSession(authEnv(c), cookie) : null;
+  if (!cookie) return null;
+  assertSameOriginWrite(c);
+  return authenticateSession(authEnv(c), cookie);
 }
 
 /** Requires a valid credential on every route it guards. */

@@ -1,17 +1,43 @@
 /**
  * /v1/keys (API keys: shown once, stored hashed) and /v1/tokens (short-lived agent JWTs).
+ *
+ * A non-admin `keys:manage` credential sees and revokes only keys and tokens whose rights lie
+ * within its own (what it could have created itself); anything else answers 404 as if absent.
  */
 import { Hono } from "hono";
-import { CreateKeyRequest, MintTokenRequest } from "../../lib/contracts/keys";
-import { narrowGrant } from "../../lib/domain/access";
-import { newKeySecret, signToken } from "../../lib/infra/auth";
-import { insertKey, listKeys, revokeKey } from "../../lib/infra/db/keys.repo";
+import { CreateKeyRequest, MintTokenRequest, RevokeTokensQuery } from "../../lib/contracts/keys";
+import { hasScope, narrowGrant, type Principal, withinRights } from "../../lib/domain/access";
+import { mintToken, newKeySecret } from "../../lib/infra/auth";
+import {
+  type ApiKeyRow,
+  findIssuedToken,
+  findKey,
+  type IssuedTokenRow,
+  insertKey,
+  listKeys,
+  revokeIssuedToken,
+  revokeIssuedTokensOf,
+  revokeKey,
+  rightsOf,
+} from "../../lib/infra/db/keys.repo";
 import { newId } from "../../lib/infra/ids";
 import { AppError, notFound } from "../errors";
-import { authorize } from "../middleware/auth";
+import { authEnv, authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { readBody } from "../validate";
+import { parseWith, readBody } from "../validate";
 import { keyView } from "../views";
+
+function canManage(manager: Principal, row: ApiKeyRow | IssuedTokenRow): boolean {
+  const { scopes, functions } = rightsOf(row);
+  return hasScope(manager, "keys:manage") && withinRights(manager, scopes, functions);
+}
+
+/** A token may be revoked by its holder, by the key it was minted from, or by a manager of it. */
+function canRevokeToken(p: Principal, row: IssuedTokenRow): boolean {
+  if (p.tokenId === row.jti) return true;
+  if ((p.kind === "key" || p.kind === "admin") && p.keyId === row.subject) return true;
+  return canManage(p, row);
+}
 
 export const keysRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -34,19 +60,38 @@ export const keysRoutes = new Hono<AppEnv>()
   })
   .get("/", async (c) => {
     authorize(c, "keys:manage");
-    return c.json({ items: (await listKeys(c.get("db"))).map(keyView) });
+    const rows = (await listKeys(c.get("db"))).filter((row) => canManage(c.get("principal"), row));
+    return c.json({ items: rows.map(keyView) });
   })
   .delete("/:id", async (c) => {
     authorize(c, "keys:manage");
-    if (!(await revokeKey(c.get("db"), c.req.param("id"), Date.now()))) throw notFound(`key "${c.req.param("id")}"`);
+    const row = await findKey(c.get("db"), c.req.param("id"));
+    if (!row || !canManage(c.get("principal"), row)) throw notFound(`key "${c.req.param("id")}"`);
+    // Idempotent: revoking a revoked key answers 204 again and keeps its first `revokedAt`.
+    await revokeKey(c.get("db"), row.id, Date.now());
     return c.body(null, 204);
   });
 
-export const tokensRoutes = new Hono<AppEnv>().post("/", async (c) => {
-  const req = await readBody(c, MintTokenRequest);
-  const principal = c.get("principal");
-  const grant = narrowGrant(principal, req.scopes, req.functions ?? principal.functions);
-  if (!grant.ok) throw new AppError("forbidden", 403, grant.detail);
-  const { token, expiresAt } = await signToken(c.env.KILN_SIGNING_KEY, { kind: "token", keyId: principal.keyId, ...grant }, req.ttlSeconds);
-  return c.json({ token, expiresAt: expiresAt.toISOString(), scopes: grant.scopes, functions: grant.functions }, 201);
-});
+export const tokensRoutes = new Hono<AppEnv>()
+  .post("/", async (c) => {
+    const req = await readBody(c, MintTokenRequest);
+    const principal = c.get("principal");
+    const grant = narrowGrant(principal, req.scopes, req.functions ?? principal.functions);
+    if (!grant.ok) throw new AppError("forbidden", 403, grant.detail);
+    const minted = await mintToken(authEnv(c), principal, { kind: "token", ...grant }, req.ttlSeconds);
+    const { token, jti, expiresAt } = minted;
+    return c.json({ token, id: jti, expiresAt: expiresAt.toISOString(), scopes: grant.scopes, functions: grant.functions }, 201);
+  })
+  .delete("/", async (c) => {
+    // The admin key has no key row to revoke (it is rotated by redeploying the secret): this ends
+    // every token and session minted with it so far.
+    parseWith(RevokeTokensQuery, c.req.query());
+    if (!hasScope(c.get("principal"), "admin")) throw new AppError("forbidden", 403, 'this credential lacks the "admin" scope');
+    return c.json({ revoked: await revokeIssuedTokensOf(c.get("db"), "admin", Date.now()) });
+  })
+  .delete("/:id", async (c) => {
+    const row = await findIssuedToken(c.get("db"), c.req.param("id"));
+    if (!row || !canRevokeToken(c.get("principal"), row)) throw notFound(`token "${c.req.param("id")}"`);
+    await revokeIssuedToken(c.get("db"), row.jti, Date.now());
+    return c.body(null, 204);
+  });

@@ -1,13 +1,17 @@
 /**
  * /v1/session: the dashboard signs in with an API key (or the admin key) and gets an HttpOnly,
- * SameSite=Strict cookie holding a jose-signed session JWT; the key itself is never kept.
+ * SameSite=Strict cookie holding a jose-signed session JWT; the key itself is never kept. Signing
+ * in and out are cookie writes, so they pass the same-origin check (login CSRF: a foreign page must
+ * not plant its own session in the user's browser). Signing out revokes the session server-side.
  */
 import { Hono } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SessionRequest } from "../../lib/contracts/keys";
-import { authenticateBearer, signToken } from "../../lib/infra/auth";
+import { authenticateBearer, authenticateSession, mintToken } from "../../lib/infra/auth";
+import { revokeIssuedToken } from "../../lib/infra/db/keys.repo";
 import { AppError } from "../errors";
 import { authEnv, requireAuth, SESSION_COOKIE } from "../middleware/auth";
+import { assertSameOriginWrite } from "../middleware/csrf";
 import type { AppEnv } from "../types";
 import { readBody } from "../validate";
 
@@ -18,8 +22,10 @@ export const sessionRoutes = new Hono<AppEnv>()
     const { key } = await readBody(c, SessionRequest);
     const auth = await authenticateBearer(authEnv(c), key);
     if (!auth || auth.principal.kind === "token") throw new AppError("unauthorized", 401, "that key is not valid");
+    // After the key check, so a wrong key is a 401 for every client; no cookie is set before this.
+    assertSameOriginWrite(c);
     const { principal } = auth;
-    const { token, expiresAt } = await signToken(c.env.KILN_SIGNING_KEY, { ...principal, kind: "session" }, SESSION_TTL_SECONDS);
+    const { token, expiresAt } = await mintToken(authEnv(c), principal, { ...principal, kind: "session" }, SESSION_TTL_SECONDS);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Strict",
@@ -33,7 +39,13 @@ export const sessionRoutes = new Hono<AppEnv>()
     const p = c.get("principal");
     return c.json({ kind: p.kind, keyId: p.keyId, scopes: p.scopes, functions: p.functions });
   })
-  .delete("/", (c) => {
+  .delete("/", async (c) => {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie) {
+      assertSameOriginWrite(c);
+      const session = await authenticateSession(authEnv(c), cookie);
+      if (session?.principal.tokenId) await revokeIssuedToken(c.get("db"), session.principal.tokenId, Date.now());
+    }
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);
   });

@@ -49,5 +49,9 @@ export const MintTokenRequest = z.strictObject({
 });
 export type MintTokenRequest = z.infer<typeof MintTokenRequest>;
 
+/** `DELETE /v1/tokens?subject=admin`: revokes every token and session minted with the admin key. */
+export const RevokeTokensQuery = z.strictObject({ subject: z.literal("admin") });
+export type RevokeTokensQuery = z.infer<typeof RevokeTokensQuery>;
+
 export const SessionRequest = z.strictObject({ key: z.string().min(1).max(512) });
 export type SessionRequest = z.infer<typeof SessionRequest>;

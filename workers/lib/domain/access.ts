@@ -11,6 +11,10 @@ export interface Principal {
   scopes: readonly Scope[];
   /** Function names this principal may touch; null means all. */
   functions: readonly string[] | null;
+  /** For tokens and sessions: when the credential expires (epoch ms); what it mints ends no later. */
+  expiresAt?: number;
+  /** For tokens and sessions: the JWT's `jti`, by which it is revoked. */
+  tokenId?: string;
 }
 
 export type AccessDenied = { reason: "missing_scope"; scope: Scope } | { reason: "function_not_allowed"; fn: string };
@@ -47,4 +51,17 @@ export function narrowGrant(
     if (outside.length > 0) return { ok: false, detail: `cannot grant functions you may not touch: ${outside.join(", ")}` };
   }
   return { ok: true, scopes: [...new Set(scopes)], functions: functions === null ? null : [...new Set(functions)] };
+}
+
+/**
+ * Whether a credential's rights (scopes, functions) lie within `manager`'s, by the same rule as
+ * `narrowGrant`: what `manager` could have created, it may see and revoke; nothing else.
+ */
+export function withinRights(manager: Principal, scopes: readonly Scope[], functions: readonly string[] | null): boolean {
+  return narrowGrant(manager, scopes, functions).ok;
+}
+
+/** When a credential minted by `parent` expires (epoch ms): after `ttlMs`, but never after its parent. */
+export function childExpiry(parent: Principal, now: number, ttlMs: number): number {
+  return parent.expiresAt === undefined ? now + ttlMs : Math.min(now + ttlMs, parent.expiresAt);
 }

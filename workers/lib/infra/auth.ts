@@ -2,15 +2,19 @@
  * Credentials: the admin key, API keys (`kiln_<id>_<secret>`) and jose-signed JWTs (agent tokens
  * and dashboard sessions). Every failure is the same generic `null` to callers: why a credential
  * was refused is never told to the client.
+ *
+ * A JWT carries only who minted it (`sub`), its kind, its `jti` and its expiry; its rights live in
+ * its `issued_tokens` row. So every token stays a few hundred characters whatever it may touch
+ * (a cookie or a bearer header always fits), and every token can be revoked by its `jti`.
  */
 import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import { Scope } from "../contracts/keys";
-import type { Principal } from "../domain/access";
+import type { Scope } from "../contracts/keys";
+import { childExpiry, type Principal } from "../domain/access";
 import { constantTimeEqual, sha256Hex } from "./crypto";
 import type { Db } from "./db/functions.repo";
-import { findKeyGrant, type KeyGrant } from "./db/keys.repo";
-import { randomToken } from "./ids";
+import { findIssuedGrant, findKeyGrant, insertIssuedToken, type KeyGrant } from "./db/keys.repo";
+import { newId, randomToken } from "./ids";
 
 const KEY_PATTERN = /^kiln_([0-9a-z]{26})_([A-Za-z0-9_-]{43})$/;
 const ISSUER = "kiln";
@@ -27,11 +31,15 @@ export interface NewKeySecret {
 export async function newKeySecret(id: string): Promise<NewKeySecret> {
   const secret = randomToken(32);
   const body = id.slice("key_".length);
-  return { id, key: `kiln_${body}_${secret}`, secretHash: await sha256Hex(secret), prefix: `kiln_${body.slice(0, 6)}` };
+  return { id, key: `kiln_${body}_${secret}`, secretHash: await sha256Hex(secret), prefix: keyPrefix(id) };
 }
 
+/**
+ * The start of a key as lists show it: the id's 10 time characters and 6 of its random ones, so
+ * keys made in the same millisecond still differ. It is part of the id, never of the secret.
+ */
 export function keyPrefix(id: string): string {
-  return `kiln_${id.slice("key_".length, "key_".length + 6)}`;
+  return `kiln_${id.slice("key_".length, "key_".length + 16)}`;
 }
 
 function signingKey(secret: string): Uint8Array {
@@ -43,25 +51,50 @@ function signingKey(secret: string): Uint8Array {
 const TokenClaims = z.object({
   sub: z.string(),
   knd: z.enum(["token", "session"]),
-  scp: z.array(Scope),
-  fns: z.array(z.string()).nullable(),
+  jti: z.string().min(1),
+  exp: z.number(),
 });
 
-export async function signToken(
-  signingSecret: string,
-  p: { kind: "token" | "session"; keyId: string; scopes: readonly Scope[]; functions: readonly string[] | null },
+export interface MintedToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+/**
+ * Records and signs a token or session minted by `parent` with the given (already narrowed)
+ * rights. It expires after `ttlSeconds`, or with its parent if that comes first.
+ */
+export async function mintToken(
+  env: { signingKey: string; db: Db },
+  parent: Principal,
+  p: { kind: "token" | "session"; scopes: readonly Scope[]; functions: readonly string[] | null },
   ttlSeconds: number,
-): Promise<{ token: string; expiresAt: Date }> {
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  const token = await new SignJWT({ knd: p.kind, scp: p.scopes, fns: p.functions })
+): Promise<MintedToken> {
+  const now = Date.now();
+  // JWT `exp` is in whole seconds: round down so the token never outlives its parent.
+  const expSeconds = Math.floor(childExpiry(parent, now, ttlSeconds * 1000) / 1000);
+  const jti = newId(p.kind === "token" ? "tok" : "ses", now);
+  await insertIssuedToken(env.db, {
+    jti,
+    kind: p.kind,
+    subject: parent.keyId,
+    parent: parent.tokenId ?? null,
+    scopes: JSON.stringify(p.scopes),
+    functions: p.functions === null ? null : JSON.stringify(p.functions),
+    createdAt: now,
+    expiresAt: expSeconds * 1000,
+  });
+  const token = await new SignJWT({ knd: p.kind })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(p.keyId)
+    .setSubject(parent.keyId)
+    .setJti(jti)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(signingKey(signingSecret));
-  return { token, expiresAt };
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(expSeconds)
+    .sign(signingKey(env.signingKey));
+  return { token, jti, expiresAt: new Date(expSeconds * 1000) };
 }
 
 export interface AuthEnv {
@@ -96,10 +129,14 @@ async function fromJwt(env: AuthEnv, credential: string, expected: "token" | "se
     });
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success || claims.data.knd !== expected) return null;
-    const { sub, scp, fns } = claims.data;
-    // A token never outlives the key it came from.
-    if (sub !== "admin" && !(await liveGrant(env.db, sub))) return null;
-    return { kind: expected, keyId: sub, scopes: scp, functions: fns };
+    const { sub, jti, exp } = claims.data;
+    // A token never outlives the key it came from, nor its own revocation.
+    const [issued, keyAlive] = await Promise.all([
+      findIssuedGrant(env.db, jti),
+      sub === "admin" ? true : liveGrant(env.db, sub).then((g) => g !== null),
+    ]);
+    if (!issued || issued.revoked || issued.kind !== expected || issued.subject !== sub || !keyAlive) return null;
+    return { kind: expected, keyId: sub, scopes: issued.scopes, functions: issued.functions, expiresAt: exp * 1000, tokenId: jti };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

@@ -130,3 +130,30 @@ export const apiKeys = sqliteTable("api_keys", {
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
 });
+
+/**
+ * Every agent token and dashboard session Kiln signs, by its JWT `jti`: the rights it carries and
+ * whether it was revoked. Authentication requires a live row, so any token (even one minted with
+ * the admin key, which has no key row) can be revoked. Rows past `expires_at` are dead weight and
+ * may be pruned.
+ */
+export const issuedTokens = sqliteTable(
+  "issued_tokens",
+  {
+    jti: text("jti").primaryKey(),
+    /** `token` or `session`. */
+    kind: text("kind").notNull(),
+    /** `admin`, or the id of the API key it was minted from. */
+    subject: text("subject").notNull(),
+    /** The token or session it was minted by, if any: revoking that one revokes this too. */
+    parent: text("parent"),
+    /** JSON array of scopes. */
+    scopes: text("scopes").notNull(),
+    /** JSON array of function names, or null for all. */
+    functions: text("functions"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("issued_tokens_subject").on(t.subject, t.expiresAt), index("issued_tokens_parent").on(t.parent)],
+);
