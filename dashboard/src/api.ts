@@ -198,4 +198,7 @@ export const SCOPES = membersOf<Scope>({
   "jobs:read": true,
   "runs:read": true,
   "keys:manage": true,
+  "secrets:read": true,
+  "secrets:write": true,
+  "audit:read": true,
 });

@@ -14,6 +14,9 @@ export const Scope = z.enum([
   "jobs:read",
   "runs:read",
   "keys:manage",
+  "secrets:read",
+  "secrets:write",
+  "audit:read",
 ]);
 export type Scope = z.infer<typeof Scope>;
 

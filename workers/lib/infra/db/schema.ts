@@ -2,13 +2,15 @@
  * The D1 schema (drizzle). The only place tables are described; migrations are generated from it
  * with `npm run db:generate`. Times are epoch milliseconds.
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const functions = sqliteTable("functions", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
   activeVersionId: text("active_version_id"),
+  /** JSON object: the function's environment variables (not secret), read per invocation. */
+  env: text("env").notNull().default("{}"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -129,6 +131,8 @@ export const apiKeys = sqliteTable("api_keys", {
   createdBy: text("created_by").notNull(),
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
+  /** JSON `{ requests, perSeconds }`: this key's own rate limit (tokens minted from it share it), or null for none. */
+  rateLimit: text("rate_limit"),
 });
 
 /**
@@ -156,4 +160,57 @@ export const issuedTokens = sqliteTable(
     revokedAt: integer("revoked_at"),
   },
   (t) => [index("issued_tokens_subject").on(t.subject, t.expiresAt), index("issued_tokens_parent").on(t.parent)],
+);
+
+/**
+ * Secrets: values encrypted with AES-GCM under a key derived from the Worker secret
+ * KILN_SECRETS_KEY (`key_id` says which generation), with the name and id as associated data.
+ */
+export const secrets = sqliteTable("secrets", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** base64 of the AES-GCM ciphertext (with its tag). */
+  ciphertext: text("ciphertext").notNull(),
+  /** base64 of the 12-byte IV. */
+  iv: text("iv").notNull(),
+  keyId: text("key_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  lastUsedAt: integer("last_used_at"),
+});
+
+/** Which function may read which secret; a deploy never creates one. */
+export const secretGrants = sqliteTable(
+  "secret_grants",
+  {
+    secretName: text("secret_name").notNull(),
+    functionName: text("function_name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.secretName, t.functionName] }), index("secret_grants_fn").on(t.functionName)],
+);
+
+/** Append-only record of who changed what; no route updates or deletes a row. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    /** Time-ordered id (`aud_…`). */
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    /** `admin` or the API key id behind the credential. */
+    actorKeyId: text("actor_key_id").notNull(),
+    /** admin | key | token | session */
+    actorKind: text("actor_kind").notNull(),
+    /** e.g. `function.deploy`, `secret.write`, `key.revoke`. */
+    action: text("action").notNull(),
+    /** What was acted on: a function, secret or key name/id. */
+    target: text("target").notNull(),
+    /** JSON object with details (never a secret value). */
+    detail: text("detail").notNull().default("{}"),
+    ip: text("ip"),
+  },
+  (t) => [index("audit_action_id").on(t.action, t.id), index("audit_actor_id").on(t.actorKeyId, t.id)],
 );
