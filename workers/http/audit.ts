@@ -1,0 +1,23 @@
+/**
+ * Recording an audit event for the request being served: who (the credential's key id and kind),
+ * what, on what, from which IP. Awaited, so an action the API confirmed is always in the log.
+ */
+import type { Context } from "hono";
+import { appendAudit } from "../lib/infra/db/audit.repo";
+import { newId } from "../lib/infra/ids";
+import type { AppEnv } from "./types";
+
+export async function audit(c: Context<AppEnv>, action: string, target: string, detail: Record<string, unknown> = {}): Promise<void> {
+  const principal = c.get("principal");
+  const at = Date.now();
+  await appendAudit(c.get("db"), {
+    id: newId("aud", at),
+    at,
+    actorKeyId: principal.keyId,
+    actorKind: principal.kind,
+    action,
+    target,
+    detail: JSON.stringify(detail),
+    ip: c.req.header("cf-connecting-ip") ?? null,
+  });
+}
