@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             KILN_ADMIN_KEY: "test-admin-key-0123456789abcdef0123456789",
             KILN_SIGNING_KEY: "test-signing-key-0123456789abcdef0123456789",
+            KILN_SECRETS_KEY: "test-secrets-key-0123456789abcdef0123456789",
           },
           // Replaces wrangler's consumer settings entirely (platform notes §3): repeat them, faster.
           queueConsumers: {

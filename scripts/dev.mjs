@@ -13,9 +13,14 @@ const run = (cmd, args) => {
 };
 
 const varsFile = path.join(root, ".dev.vars");
-if (!existsSync(varsFile)) {
-  writeFileSync(varsFile, `KILN_ADMIN_KEY=${randomKey()}\nKILN_SIGNING_KEY=${randomKey()}\n`, { mode: 0o600 });
-  console.log("Wrote random local keys to .dev.vars");
+// Every platform key Kiln needs; one missing from an older .dev.vars is added, the others kept.
+const PLATFORM_KEYS = ["KILN_ADMIN_KEY", "KILN_SIGNING_KEY", "KILN_SECRETS_KEY"];
+const existing = existsSync(varsFile) ? readFileSync(varsFile, "utf8") : "";
+const missing = PLATFORM_KEYS.filter((k) => !new RegExp(`^${k}=`, "m").test(existing));
+if (missing.length > 0) {
+  const lines = missing.map((k) => `${k}=${randomKey()}\n`).join("");
+  writeFileSync(varsFile, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}`, { mode: 0o600 });
+  console.log(`Wrote random local ${missing.join(", ")} to .dev.vars`);
 }
 const adminKey = /^KILN_ADMIN_KEY=(.*)$/m.exec(readFileSync(varsFile, "utf8"))?.[1];
 

@@ -58,7 +58,10 @@ async function startOnce(options) {
   mkdirSync(persistTo, { recursive: true });
   const adminKey = options.adminKey ?? randomKey();
   const envFile = path.join(persistTo, "kiln.env");
-  writeFileSync(envFile, `KILN_ADMIN_KEY=${adminKey}\nKILN_SIGNING_KEY=${options.signingKey ?? randomKey()}\n`);
+  writeFileSync(
+    envFile,
+    `KILN_ADMIN_KEY=${adminKey}\nKILN_SIGNING_KEY=${options.signingKey ?? randomKey()}\nKILN_SECRETS_KEY=${options.secretsKey ?? randomKey()}\n`,
+  );
   if (!options.config) migrate(persistTo);
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");

@@ -6,10 +6,12 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
+import { functionConfigRoutes } from "./routes/function-config.routes";
 import { functionsRoutes } from "./routes/functions.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
 import { runsRoutes } from "./routes/runs.routes";
+import { secretsRoutes } from "./routes/secrets.routes";
 import { sessionRoutes } from "./routes/session.routes";
 import { toolsRoutes } from "./routes/tools.routes";
 import type { AppEnv } from "./types";
@@ -21,10 +23,12 @@ export const app = new Hono<AppEnv>()
   .route("/v1/session", sessionRoutes)
   .use("/v1/*", requireAuth)
   .route("/v1/functions", functionsRoutes)
+  .route("/v1/functions", functionConfigRoutes)
   .route("/v1/tools", toolsRoutes)
   .route("/v1/jobs", jobsRoutes)
   .route("/v1/runs", runsRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/tokens", tokensRoutes)
+  .route("/v1/secrets", secretsRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

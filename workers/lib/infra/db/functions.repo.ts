@@ -5,6 +5,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Manifest } from "../../contracts/functions";
+import { FunctionEnv } from "../../contracts/secrets";
 import { functions, functionVersions } from "./schema";
 
 export type Db = ReturnType<typeof database>;
@@ -20,12 +21,15 @@ export interface ActiveFunction {
   versionId: string;
   versionNumber: number;
   manifest: Manifest;
+  /** The function's environment variables (not secret), as set through the API. */
+  env: FunctionEnv;
 }
 
 const CACHE_TTL_MS = 5_000;
 const activeCache = new Map<string, { at: number; value: ActiveFunction | null }>();
 
-function forgetActive(name: string): void {
+/** Drops the cached active version of a function (after a deploy, rollback or configuration change). */
+export function forgetActive(name: string): void {
   activeCache.delete(name);
 }
 
@@ -39,12 +43,13 @@ export async function getActiveFunction(db: Db, name: string, now = Date.now()):
       versionId: functionVersions.id,
       versionNumber: functionVersions.number,
       manifest: functionVersions.manifest,
+      env: functions.env,
     })
     .from(functions)
     .innerJoin(functionVersions, eq(functionVersions.id, functions.activeVersionId))
     .where(eq(functions.name, name))
     .get();
-  const value = row ? { ...row, manifest: Manifest.parse(JSON.parse(row.manifest)) } : null;
+  const value = row ? { ...row, manifest: Manifest.parse(JSON.parse(row.manifest)), env: FunctionEnv.parse(JSON.parse(row.env)) } : null;
   activeCache.set(name, { at: now, value });
   return value;
 }

@@ -1,0 +1,44 @@
+/**
+ * A function's configuration beside its code: which secrets it may read (grants, scope
+ * secrets:write) and its environment variables (scope functions:write). Both take effect on the
+ * next run, without a redeploy; a deploy never grants anything by itself.
+ */
+import { Hono } from "hono";
+import { FunctionName } from "../../lib/contracts/functions";
+import { type FunctionConfigView, PutEnvRequest, PutGrantsRequest } from "../../lib/contracts/secrets";
+import { getFunctionEnv, grantsOf, setFunctionEnv, setGrants } from "../../lib/infra/db/secrets.repo";
+import { audit } from "../audit";
+import { notFound } from "../errors";
+import { authorize } from "../middleware/auth";
+import type { AppEnv } from "../types";
+import { parseWith, readBody } from "../validate";
+
+async function configView(db: AppEnv["Variables"]["db"], name: string): Promise<FunctionConfigView> {
+  const [env, grants] = await Promise.all([getFunctionEnv(db, name), grantsOf(db, name)]);
+  if (env === null) throw notFound(`function "${name}"`);
+  return { function: name, grants, env };
+}
+
+export const functionConfigRoutes = new Hono<AppEnv>()
+  .get("/:name/config", async (c) => {
+    const name = parseWith(FunctionName, c.req.param("name"), "/name");
+    authorize(c, "functions:read", name);
+    return c.json(await configView(c.get("db"), name));
+  })
+  .put("/:name/grants", async (c) => {
+    const name = parseWith(FunctionName, c.req.param("name"), "/name");
+    authorize(c, "secrets:write", name);
+    const { secrets } = await readBody(c, PutGrantsRequest);
+    if ((await getFunctionEnv(c.get("db"), name)) === null) throw notFound(`function "${name}"`);
+    await setGrants(c.get("db"), name, secrets, c.get("principal").keyId, Date.now());
+    await audit(c, "function.grants", name, { secrets });
+    return c.json(await configView(c.get("db"), name));
+  })
+  .put("/:name/env", async (c) => {
+    const name = parseWith(FunctionName, c.req.param("name"), "/name");
+    authorize(c, "functions:write", name);
+    const { env } = await readBody(c, PutEnvRequest);
+    if (!(await setFunctionEnv(c.get("db"), name, env, Date.now()))) throw notFound(`function "${name}"`);
+    await audit(c, "function.env", name, { names: Object.keys(env).sort() });
+    return c.json(await configView(c.get("db"), name));
+  });
