@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { keyring, SealingError, seal, unseal } from "../../workers/lib/infra/sealing";
 
-const KEY_A = "a".repeat(32) + "-first-generation";
-const KEY_B = "b".repeat(32) + "-second-generation";
+const KEY_A = `${"a".repeat(32)}-first-generation`;
+const KEY_B = `${"b".repeat(32)}-second-generation`;
 const row = { id: "sec_1", name: "OPENAI_API_KEY" };
 
 describe("sealing", () => {
