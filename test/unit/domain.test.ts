@@ -1,7 +1,7 @@
 // Pure logic: access narrowing, egress matching, manifest resolution, tool rendering.
 import { describe, expect, it } from "vitest";
 import { checkAccess, narrowGrant, type Principal } from "../../workers/lib/domain/access";
-import { hostAllowed } from "../../workers/lib/domain/egress";
+import { hostAllowed, refusedTarget } from "../../workers/lib/domain/egress";
 import { validateInput } from "../../workers/lib/domain/json-schema";
 import { MANIFEST_DEFAULTS, resolveManifest } from "../../workers/lib/domain/manifest";
 
@@ -119,5 +119,35 @@ describe("input validation", () => {
     const issues = validateInput("t1", schema, { b: [1, "two"] });
     expect(issues.map((i) => i.path).sort()).toEqual(["/", "/b/1"]);
     expect(issues.find((i) => i.path === "/")?.message).toContain('"a"');
+  });
+});
+
+describe("egress targets refused whatever the allow-list", () => {
+  const refused = (raw: string) => refusedTarget(new URL(raw));
+  it.each([
+    "http://127.0.0.1/",
+    "http://10.0.0.1/",
+    "http://169.254.169.254/latest/meta-data",
+    "http://[::1]/",
+    "http://[fd00::1]/",
+    "http://0x7f000001/",
+    "http://2130706433/",
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://localhost:8080/",
+    "http://api.localhost/",
+    "http://allowed.com@evil.com/",
+    "http://user:pw@allowed.com/",
+    "ftp://allowed.com/",
+    "file:///etc/passwd",
+  ])("refuses %s", (raw) => {
+    expect(refused(raw)).not.toBeNull();
+  });
+
+  it("lets ordinary host names through, and local targets only with the admin setting", () => {
+    expect(refused("https://api.openai.com/v1/x")).toBeNull();
+    expect(refused("https://8.8.8.8.example.com/")).toBeNull();
+    expect(refusedTarget(new URL("http://127.0.0.1:9000/"), true)).toBeNull();
+    expect(refusedTarget(new URL("http://u@127.0.0.1:9000/"), true)).not.toBeNull();
   });
 });
