@@ -27,6 +27,23 @@ export const HostPattern = z
   .string()
   .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/, "must be a host name, optionally starting with '*.'");
 
+const SecretRefName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, "must be an upper-case identifier");
+
+/**
+ * A secret the function asks for: a name (its value is in `ctx.secrets`), or a name bound to
+ * hosts, whose value never enters the isolate: Kiln's egress injects it into request headers that
+ * carry `ctx.secrets.ref(name)`, and only on requests to those hosts.
+ */
+export const SecretRequirement = z.union([
+  SecretRefName,
+  z.strictObject({ name: SecretRefName, hosts: z.array(HostPattern).min(1).max(20) }),
+]);
+export type SecretRequirement = z.infer<typeof SecretRequirement>;
+
+/** The names of the secrets a manifest asks for. */
+export const secretNames = (requirements: readonly SecretRequirement[]): string[] =>
+  requirements.map((s) => (typeof s === "string" ? s : s.name));
+
 export const RetryPolicy = z.strictObject({
   limit: z.number().int().min(0).max(20),
   delayMs: z.number().int().min(0).max(3_600_000),
@@ -42,7 +59,10 @@ export const Manifest = z.strictObject({
   description: z.string().max(1000),
   input: JsonSchema,
   output: JsonSchema.nullable(),
-  secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/)).max(50),
+  secrets: z
+    .array(SecretRequirement)
+    .max(50)
+    .refine((list) => new Set(secretNames(list)).size === list.length, "each secret may be listed once"),
   egress: z.array(HostPattern).max(50),
   /** Wall-clock limit of one tool call. */
   timeoutMs: z.number().int().min(100).max(900_000),

@@ -10,7 +10,7 @@ export interface Declared {
   description: string | null;
   input: Record<string, unknown> | null;
   output: Record<string, unknown> | null;
-  secrets: string[] | null;
+  secrets: ManifestT["secrets"] | null;
   egress: string[] | null;
   timeoutMs: number | null;
   jobTimeoutMs: number | null;
