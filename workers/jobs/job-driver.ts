@@ -9,6 +9,7 @@ import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import { jsonPreview } from "../lib/domain/json-text";
+import { capText, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
@@ -77,7 +78,8 @@ export class JobDriver extends RpcTarget {
         await this.record({ ...base, status: "running", endedAt: null });
         const result = await attempt(ctx.attempt);
         if (!result.ok) {
-          const message = result.error?.message ?? "step failed";
+          // The attempt comes from the function's isolate: its error text is capped like any trace.
+          const message = capText(String(result.error?.message ?? "step failed"), TRACE_LIMITS.messageChars);
           await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message }, undefined, result);
           this.lastFailure = { step: name, nonRetriable: result.nonRetriable === true };
           throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);

@@ -9,6 +9,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
+import { capTrace } from "../lib/domain/trace-caps";
 import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
 import { invokeFunction, type Outcome } from "../runtime/invoke";
@@ -57,11 +58,11 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     await step.do("kiln:finish", async () => {
       // Steps and what ran inside them come from the job's record; the rest from this run() pass.
       const recorded = await job.recordedTrace();
-      const trace = {
+      const trace = capTrace({
         steps: recorded.steps,
         logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
         spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
-      };
+      });
       await finishDurableRun(database(this.env.DB), params.runId, { ...final, endedAt: Date.now() }, trace);
       await job.setStatus(final.status);
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);

@@ -4,6 +4,7 @@
  * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
  */
 import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
+import { capText, capTrace, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
 import { withTimeout } from "./timeout";
@@ -33,11 +34,25 @@ export interface InvokeOptions {
   secrets: Record<string, string>;
 }
 
+/** At most this many input issues are kept from the isolate's answer. */
+const MAX_ISSUES = 100;
+
+function parseIssues(raw: unknown): { path: string; message: string }[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.slice(0, MAX_ISSUES).map((i) => ({
+    path: typeof i?.path === "string" ? capText(i.path, TRACE_LIMITS.nameChars) : "/",
+    message: typeof i?.message === "string" ? capText(i.message, TRACE_LIMITS.messageChars) : "invalid",
+  }));
+}
+
+/** The isolate's answer is untrusted (the function can patch the SDK): parse it leniently, cap it. */
 function fromResult(result: InvokeResult): Outcome {
-  if (result.ok) return { status: "succeeded", output: result.output, trace: result.trace };
-  if (result.kind === "invalid_input")
-    return { status: "invalid_input", error: result.error, issues: result.issues ?? [], trace: result.trace };
-  return { status: "failed", error: result.error, reason: result.kind, trace: result.trace };
+  const trace = capTrace(result?.trace);
+  if (result?.ok === true && typeof result.output === "string") return { status: "succeeded", output: result.output, trace };
+  const r = result as Partial<Extract<InvokeResult, { ok: false }>> | undefined;
+  const error = parseRunError(r?.error);
+  if (r?.kind === "invalid_input") return { status: "invalid_input", error, issues: parseIssues(r.issues), trace };
+  return { status: "failed", error, reason: r?.kind === "output_too_large" ? "output_too_large" : "error", trace };
 }
 
 /** The runtime cancelling a request whose promise can never settle (platform notes §1). */
@@ -46,7 +61,7 @@ function crashMessage(error: unknown): string {
   if (/hung and would never generate a response/.test(message)) {
     return "the function's promise can never settle (it awaits something that never resolves); the runtime cancelled it";
   }
-  return `the function's isolate failed: ${message}`;
+  return capText(`the function's isolate failed: ${message}`, TRACE_LIMITS.messageChars);
 }
 
 /** Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine. */

@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import { jsonPreview } from "../../lib/domain/json-text";
 import type { Declared } from "../../lib/domain/manifest";
+import { capText, droppedLogsLine, TRACE_LIMITS } from "../../lib/domain/trace-caps";
 
 export { z };
 
@@ -128,19 +129,46 @@ export interface Trace {
   logs: LogRecord[];
 }
 
+/** What one run may still log (Kiln caps again on its side: this keeps the RPC result small). */
+interface LogBudget {
+  lines: number;
+  chars: number;
+  dropped: number;
+}
+
 interface Scope {
   trace: Trace;
   step: string | null;
+  budget: LogBudget;
 }
 
 const scope = new AsyncLocalStorage<Scope>();
-const MAX_LOG_LINES = 1000;
+const newBudget = (): LogBudget => ({ lines: TRACE_LIMITS.logLines, chars: TRACE_LIMITS.logChars, dropped: 0 });
 
 function record(level: LogRecord["level"], parts: unknown[], data?: unknown): void {
   const current = scope.getStore();
-  if (!current || current.trace.logs.length >= MAX_LOG_LINES) return;
-  const message = parts.map((p) => (typeof p === "string" ? p : jsonPreview(p))).join(" ");
-  current.trace.logs.push({ level, message, data: jsonPreview(data), step: current.step, at: Date.now() });
+  if (!current) return;
+  const { budget } = current;
+  if (budget.lines <= 0) {
+    budget.dropped++;
+    return;
+  }
+  const text = parts.map((p) => (typeof p === "string" ? p : jsonPreview(p))).join(" ");
+  const message = capText(text, TRACE_LIMITS.messageChars);
+  const preview = jsonPreview(data);
+  const size = message.length + (preview?.length ?? 0);
+  if (size > budget.chars) {
+    budget.dropped++;
+    return;
+  }
+  budget.lines--;
+  budget.chars -= size;
+  current.trace.logs.push({ level, message, data: preview, step: current.step, at: Date.now() });
+}
+
+/** The logs, with a final line saying how many the caps dropped. */
+function cappedLogs(logs: LogRecord[], budget: LogBudget): LogRecord[] {
+  return budget.dropped > 0 ? [...logs, droppedLogsLine(budget.dropped, Date.now())] : logs;
 }
 
 const log: Logger = {
@@ -234,13 +262,14 @@ export interface DurableDriver {
 async function attemptStep(name: string, fn: (attempt: number) => unknown, attempt: number): Promise<StepAttempt> {
   const local: Trace = { steps: [], spans: [], logs: [] };
   try {
-    const value = await scope.run({ trace: local, step: name }, async () => fn(attempt));
+    const budget = scope.getStore()?.budget ?? newBudget();
+    const value = await scope.run({ trace: local, step: name, budget }, async () => fn(attempt));
     return { ok: true, value, logs: local.logs, spans: local.spans };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return {
       ok: false,
-      error: { message: e.message, name: e.name },
+      error: { message: capText(String(e.message), TRACE_LIMITS.messageChars), name: capText(String(e.name), TRACE_LIMITS.nameChars) },
       nonRetriable: error instanceof NonRetriableError,
       logs: local.logs,
       spans: local.spans,
@@ -273,7 +302,7 @@ export function inlineDriver(trace: Trace): StepDriver {
       const limit = options.retries ?? 0;
       for (let attempt = 1; ; attempt++) {
         const rec: StepRecord = {
-          name,
+          name: capText(name, TRACE_LIMITS.nameChars),
           kind: "step",
           status: "running",
           attempt,
@@ -282,13 +311,13 @@ export function inlineDriver(trace: Trace): StepDriver {
           error: null,
           output: null,
         };
-        trace.steps.push(rec);
+        if (trace.steps.length < TRACE_LIMITS.steps) trace.steps.push(rec);
         try {
           const value = await fn(attempt);
           Object.assign(rec, { status: "succeeded", endedAt: Date.now(), output: jsonPreview(value) });
           return value;
         } catch (error) {
-          Object.assign(rec, { status: "failed", endedAt: Date.now(), error: errorMessage(error) });
+          Object.assign(rec, { status: "failed", endedAt: Date.now(), error: capText(errorMessage(error), TRACE_LIMITS.messageChars) });
           if (attempt > limit || error instanceof NonRetriableError) throw new StepFailed(name, error);
           const delay = (options.retryDelayMs ?? 0) * 2 ** (attempt - 1);
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -389,14 +418,15 @@ export async function invoke(
     ok: false,
     kind,
     error: {
-      message: errorMessage(error),
-      name: error instanceof Error ? error.name : "Error",
+      message: capText(errorMessage(error), TRACE_LIMITS.messageChars),
+      name: error instanceof Error ? capText(String(error.name), TRACE_LIMITS.nameChars) : "Error",
       step,
       retryable: !(error instanceof NonRetriableError || (error instanceof StepFailed && error.original instanceof NonRetriableError)),
     },
     trace,
   });
-  return scope.run({ trace, step: null }, async () => {
+  const budget = newBudget();
+  const result = await scope.run({ trace, step: null, budget }, async (): Promise<InvokeResult> => {
     const def = definitionOf(mod);
     let input = request.input;
     if (isZodSchema(def.input)) {
@@ -417,7 +447,7 @@ export async function invoke(
       run: request.run,
       step: (name, fn, options = {}) =>
         steps.step(name, options, (attempt) =>
-          driver ? Promise.resolve(fn({ attempt })) : scope.run({ trace, step: name }, async () => fn({ attempt })),
+          driver ? Promise.resolve(fn({ attempt })) : scope.run({ trace, step: name, budget }, async () => fn({ attempt })),
         ) as Promise<never>,
       sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
       waitForEvent: (name, options) =>
@@ -441,4 +471,5 @@ export async function invoke(
       return fail("error", error);
     }
   });
+  return { ...result, trace: { ...trace, logs: cappedLogs(trace.logs, budget) } };
 }

@@ -1,0 +1,103 @@
+// Nothing that crosses back from a user isolate (output, trace, logs, spans) is trusted: a
+// function that poisons or floods its trace damages only its own run record, never another's.
+import { describe, expect, it } from "vitest";
+import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
+
+const fn = (body: string, prelude = "") => `
+import { defineFunction, z } from "kiln";
+${prelude}
+export default defineFunction({
+  input: z.object({}).passthrough(),
+  async run(input, ctx) { ${body} },
+});`;
+
+// Pushes junk into every array the SDK's async-local store can reach (whatever it holds).
+const POISON = `
+import { AsyncLocalStorage } from "node:async_hooks";
+const junk = () => ({ level: "loud", message: null, data: { deep: "d".repeat(100_000) }, step: 7, at: "now",
+  name: "n".repeat(100_000), kind: 5, status: "bogus", attempt: "one", startedAt: null, output: "o".repeat(200_000),
+  method: null, host: 42, path: ["x"], durationMs: "slow", error: { not: "text" } });
+function poison(value, depth) {
+  if (depth > 4 || value === null || typeof value !== "object") return;
+  if (Array.isArray(value)) { value.push(junk(), null, 5); return; }
+  for (const key of Object.keys(value)) poison(value[key], depth + 1);
+}
+const original = AsyncLocalStorage.prototype.getStore;
+AsyncLocalStorage.prototype.getStore = function () {
+  const store = original.call(this);
+  poison(store, 0);
+  return store;
+};`;
+
+describe("a poisoned trace", () => {
+  it("never costs another run its record: 30 honest calls next to poisoned ones are all stored", async () => {
+    await deploy("honest", fn(`ctx.log.info("honest work"); return "fine";`));
+    await deploy(
+      "poisoner",
+      fn(
+        `ctx.log.info("x".repeat(100_000), { big: "d".repeat(1_000_000) });
+         console.log("plain", null, 5);
+         await ctx.step("s".repeat(100_000), () => "o".repeat(500_000));
+         return "poisoned";`,
+        POISON,
+      ),
+    );
+    const calls = Array.from({ length: 36 }, (_, i) => api(`/v1/tools/${i % 6 === 0 ? "poisoner" : "honest"}`, { body: {} }));
+    const responses = await Promise.all(calls);
+    const honest = responses.filter((_, i) => i % 6 !== 0);
+    expect(honest).toHaveLength(30);
+    for (const res of honest) expect(res.status).toBe(200);
+    const runs = await Promise.all(honest.map((res) => waitForRun(res.headers.get("kiln-run-id")!)));
+    for (const run of runs) {
+      expect(run).toMatchObject({ function: "honest", status: "succeeded", output: "fine" });
+      expect(run.logs.map((l: any) => l.message)).toEqual(["honest work"]);
+    }
+    // The poisoned runs are stored too, with what could be kept, every field capped.
+    const poisoned = responses[0]!;
+    expect(poisoned.status).toBe(200);
+    const run = await waitForRun(poisoned.headers.get("kiln-run-id")!);
+    expect(run).toMatchObject({ function: "poisoner", status: "succeeded", output: "poisoned" });
+    expect(run.logs.some((l: any) => l.message.startsWith("xxxx"))).toBe(true);
+    for (const line of run.logs) {
+      expect(typeof line.message).toBe("string");
+      expect(line.message.length).toBeLessThanOrEqual(8 * 1024 + 100);
+      expect((line.data ?? "").length).toBeLessThanOrEqual(8 * 1024 + 100);
+      expect(["debug", "info", "warn", "error"]).toContain(line.level);
+    }
+    for (const step of run.steps) {
+      expect(typeof step.name).toBe("string");
+      expect(step.name.length).toBeLessThanOrEqual(300);
+      expect((step.output ?? "").length).toBeLessThanOrEqual(8 * 1024 + 100);
+    }
+  });
+});
+
+describe("log and error volume", () => {
+  it("keeps a run that logs 1,000 lines of 50 KB successful, with capped logs and a marker", async () => {
+    await deploy("chatty", fn(`for (let i = 0; i < 1000; i++) console.log(i + ":" + "y".repeat(50_000)); return "done";`));
+    const res = await api("/v1/tools/chatty", { body: {} });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toBe("done");
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.status).toBe("succeeded");
+    const text = run.logs.reduce((n: number, l: any) => n + l.message.length, 0);
+    expect(text).toBeLessThanOrEqual(256 * 1024 + 1024);
+    expect(run.logs[0].message.startsWith("0:yyyy")).toBe(true);
+    expect(run.logs[0].message.length).toBeLessThanOrEqual(8 * 1024 + 100);
+    expect(run.logs.at(-1).message).toMatch(/^\[kiln\] \d+ log lines dropped/);
+  });
+
+  it("fails a run that throws a 5 MB message with a truncated message, and nothing else breaks", async () => {
+    await deploy("shouter", fn(`throw new Error("E".repeat(5 * 1024 * 1024));`));
+    const res = await api("/v1/tools/shouter", { body: {} });
+    const problem = await expectProblem(res, 502, "function_failed");
+    expect(problem.detail.length).toBeLessThan(10_000);
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.status).toBe("failed");
+    expect(run.error.message.startsWith("EEEE")).toBe(true);
+    expect(run.error.message.length).toBeLessThanOrEqual(8 * 1024 + 100);
+    await deploy("calm", fn(`return "fine";`));
+    const next = await api("/v1/tools/calm", { body: {} });
+    expect(await json(next)).toBe("fine");
+  });
+});
