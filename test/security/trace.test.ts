@@ -1,6 +1,11 @@
 // Nothing that crosses back from a user isolate (output, trace, logs, spans) is trusted: a
 // function that poisons or floods its trace damages only its own run record, never another's.
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { Trace } from "../../workers/lib/contracts/runs";
+import { database } from "../../workers/lib/infra/db/functions.repo";
+import { writeRunSoon } from "../../workers/lib/infra/db/run-writer";
+import { getRun, getTrace, type RunRecord } from "../../workers/lib/infra/db/runs.repo";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
 
 const fn = (body: string, prelude = "") => `
@@ -69,6 +74,52 @@ describe("a poisoned trace", () => {
       expect(step.name.length).toBeLessThanOrEqual(300);
       expect((step.output ?? "").length).toBeLessThanOrEqual(8 * 1024 + 100);
     }
+  });
+});
+
+describe("the run writer", () => {
+  const run = (id: string): RunRecord => ({
+    id,
+    functionId: "fn_x",
+    functionName: "x",
+    versionId: "ver_x",
+    versionNumber: 1,
+    trigger: "tool",
+    status: "succeeded",
+    input: "{}",
+    output: '"ok"',
+    error: null,
+    attempt: 1,
+    idempotencyKey: null,
+    requestHash: null,
+    parentRunId: null,
+    createdAt: 1,
+    startedAt: 1,
+    endedAt: 2,
+  });
+  const line = (message: unknown) => ({ level: "info", message, data: null, step: null, at: 1 }) as Trace["logs"][number];
+
+  it("stores every other run of a batch that fails, and the bad run without its trace, marked", async () => {
+    const db = database(env.DB);
+    const ids = ["run_w1", "run_w2", "run_w3"];
+    const flushes = [
+      writeRunSoon(db, run(ids[0]!), { steps: [], spans: [], logs: [line("fine")] }),
+      // A row D1 refuses (what a trace that slipped past the caps would do): the batch fails.
+      writeRunSoon(db, run(ids[1]!), { steps: [], spans: [], logs: [line(null)] }),
+      writeRunSoon(db, run(ids[2]!), { steps: [], spans: [], logs: [line("also fine")] }),
+    ];
+    await Promise.all(flushes.filter(Boolean));
+    const stored = await vi.waitUntil(async () => {
+      const rows = await Promise.all(ids.map((id) => getRun(db, id)));
+      return rows.every(Boolean) && rows;
+    });
+    expect(stored.map((r) => r?.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    expect((await getTrace(db, ids[0]!)).logs.map((l) => l.message)).toEqual(["fine"]);
+    expect((await getTrace(db, ids[2]!)).logs.map((l) => l.message)).toEqual(["also fine"]);
+    const marked = await getTrace(db, ids[1]!);
+    expect(marked.logs).toEqual([
+      expect.objectContaining({ level: "error", message: expect.stringMatching(/^\[kiln\] this run's trace could not be stored/) }),
+    ]);
   });
 });
 
