@@ -152,3 +152,104 @@ describe("log and error volume", () => {
     expect(await json(next)).toBe("fine");
   });
 });
+
+describe("a run that times out", () => {
+  it("keeps the log lines, steps and spans recorded before it hung", async () => {
+    await deploy(
+      "stuck",
+      fn(
+        `ctx.log.info("before the hang");
+         await ctx.step("prepare", () => "ready");
+         try { await fetch("https://evil.example/x"); } catch {}
+         console.log("still going");
+         await new Promise((r) => setTimeout(r, 60_000));
+         return "late";`,
+      ),
+      { timeoutMs: 1000 },
+    );
+    const res = await api("/v1/tools/stuck", { body: {} });
+    await expectProblem(res, 504, "function_timeout");
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.status).toBe("timed_out");
+    expect(run.logs.map((l: any) => l.message)).toEqual(["before the hang", "still going"]);
+    expect(run.steps).toEqual([expect.objectContaining({ name: "prepare", status: "succeeded", output: '"ready"' })]);
+    expect(run.spans).toEqual([expect.objectContaining({ host: "evil.example", status: 403 })]);
+  });
+});
+
+describe("outbound calls", () => {
+  const withUpstream = async (routes: Record<string, () => Response>, body: () => Promise<void>) => {
+    const reached: string[] = [];
+    const upstream = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      reached.push(url.host);
+      const route = routes[url.host];
+      if (!route) throw new Error(`unexpected outbound call to ${url.host}`);
+      return route();
+    });
+    try {
+      await body();
+    } finally {
+      upstream.mockRestore();
+    }
+    return reached;
+  };
+
+  it("records spans in Kiln: a function can neither skip them with the original fetch nor forge them", async () => {
+    await deploy(
+      "sneaky",
+      fn(
+        `const tries = {};
+         const original = Object.getPrototypeOf(globalThis).fetch;
+         try { await original.call(globalThis, "https://api.example.com/hidden"); tries.original = "reached"; }
+         catch (e) { tries.original = "refused"; }
+         try { const { connect } = await import("cloudflare:sockets"); const s = connect("api.example.com:443"); await s.opened; tries.connect = "reached"; }
+         catch (e) { tries.connect = "refused"; }
+         const res = await fetch("https://api.example.com/seen");
+         tries.sdk = res.status;
+         return tries;`,
+        POISON.replaceAll(
+          "value.push(junk(), null, 5)",
+          'value.push({ step: null, method: "GET", host: "forged.example", path: "/", status: 200, startedAt: 1, durationMs: 1, error: null })',
+        ),
+      ),
+      { egress: ["api.example.com"] },
+    );
+    let res!: Response;
+    const reached = await withUpstream({ "api.example.com": () => Response.json({ ok: true }) }, async () => {
+      res = await api("/v1/tools/sneaky", { body: {} });
+    });
+    expect(await json(res)).toEqual({ original: "refused", connect: "refused", sdk: 200 });
+    expect(reached).toEqual(["api.example.com"]);
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.spans).toEqual([expect.objectContaining({ host: "api.example.com", path: "/seen", status: 200, error: null })]);
+  });
+
+  it("re-checks the allow-list at every redirect and reports the host actually refused", async () => {
+    await deploy(
+      "redirected",
+      fn(
+        `try { await fetch("https://api.example.com/start"); return "reached"; }
+         catch (e) { return "blocked: " + e.message; }`,
+      ),
+      { egress: ["api.example.com"] },
+    );
+    let res!: Response;
+    const reached = await withUpstream(
+      {
+        "api.example.com": () => new Response(null, { status: 302, headers: { location: "https://evil.example/steal" } }),
+        "evil.example": () => Response.json({ stolen: true }),
+      },
+      async () => {
+        res = await api("/v1/tools/redirected", { body: {} });
+      },
+    );
+    expect(await json(res)).toBe("blocked: egress to evil.example is not in this function's allow-list");
+    expect(reached).toEqual(["api.example.com"]);
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.spans).toEqual([
+      expect.objectContaining({ host: "api.example.com", path: "/start", status: 302, error: null }),
+      expect.objectContaining({ host: "evil.example", path: "/steal", status: 403, error: expect.stringContaining("allow-list") }),
+    ]);
+  });
+});

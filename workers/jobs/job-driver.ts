@@ -11,6 +11,7 @@ import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import { jsonPreview } from "../lib/domain/json-text";
 import { capText, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
+import type { StepSpans } from "../runtime/run-channel";
 
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -32,6 +33,8 @@ export class JobDriver extends RpcTarget {
     private readonly job: DurableObjectStub<JobDO>,
     private readonly params: JobParams,
     private readonly deadline: number,
+    /** Spans of outbound calls made inside steps, recorded by Kiln's run channel, not the isolate. */
+    private readonly stepSpans: StepSpans,
   ) {
     super();
   }
@@ -55,7 +58,7 @@ export class JobDriver extends RpcTarget {
   }
 
   private record(step: LiveStep, result?: { value: unknown }, attempt?: StepAttempt): Promise<void> {
-    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: attempt.spans });
+    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: this.stepSpans.take(step.name) });
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {

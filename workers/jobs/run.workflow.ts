@@ -14,6 +14,7 @@ import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
 import { invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
+import { StepSpans } from "../runtime/run-channel";
 import { isEngineAbort, JobDriver } from "./job-driver";
 import { releaseSlot, SLOT_EVENT } from "./slots";
 
@@ -32,7 +33,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       ]);
       return now + params.jobTimeoutMs;
     });
-    const driver = new JobDriver(step, job, params, deadline);
+    const stepSpans = new StepSpans();
+    const driver = new JobDriver(step, job, params, deadline, stepSpans);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
@@ -49,8 +51,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
         versionNumber: params.versionNumber,
         timeoutMs: Math.max(1, deadline - Date.now()),
         secrets: {},
+        egress: params.egress,
       },
       driver,
+      stepSpans,
     );
     // The engine is replaying this run() elsewhere: leave everything to that replay.
     if (driver.aborted) throw driver.aborted;

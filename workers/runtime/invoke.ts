@@ -4,9 +4,10 @@
  * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
  */
 import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
-import { capText, capTrace, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
+import { capText, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
+import { RunChannel, RunLedger, type StepSpans } from "./run-channel";
 import { withTimeout } from "./timeout";
 
 /** Largest JSON output a run may return. */
@@ -22,8 +23,6 @@ export type Outcome =
       trace: Trace;
     };
 
-const EMPTY_TRACE: Trace = { steps: [], spans: [], logs: [] };
-
 export interface InvokeOptions {
   runId: string;
   trigger: RunTrigger;
@@ -32,6 +31,8 @@ export interface InvokeOptions {
   versionNumber: number;
   timeoutMs: number;
   secrets: Record<string, string>;
+  /** The hosts the version's fetch() may reach (checked by the run's channel). */
+  egress: readonly string[];
 }
 
 /** At most this many input issues are kept from the isolate's answer. */
@@ -45,9 +46,11 @@ function parseIssues(raw: unknown): { path: string; message: string }[] {
   }));
 }
 
-/** The isolate's answer is untrusted (the function can patch the SDK): parse it leniently, cap it. */
-function fromResult(result: InvokeResult): Outcome {
-  const trace = capTrace(result?.trace);
+/**
+ * The isolate's answer is untrusted (the function can patch the SDK): parse it leniently. The
+ * trace is what the run's channel received, capped on arrival.
+ */
+function fromResult(result: InvokeResult, trace: Trace): Outcome {
   if (result?.ok === true && typeof result.output === "string") return { status: "succeeded", output: result.output, trace };
   const r = result as Partial<Extract<InvokeResult, { ok: false }>> | undefined;
   const error = parseRunError(r?.error);
@@ -64,8 +67,19 @@ function crashMessage(error: unknown): string {
   return capText(`the function's isolate failed: ${message}`, TRACE_LIMITS.messageChars);
 }
 
-/** Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine. */
-export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o: InvokeOptions, driver?: DurableDriver): Promise<Outcome> {
+/**
+ * Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine and
+ * the spans of each step go to `stepSpans`. On a timeout or a crash the run keeps the trace its
+ * channel received until then.
+ */
+export async function invokeFunction(
+  isolate: FunctionIsolate,
+  input: unknown,
+  o: InvokeOptions,
+  driver?: DurableDriver,
+  stepSpans?: StepSpans,
+): Promise<Outcome> {
+  const ledger = new RunLedger(o.egress, stepSpans);
   const call = isolate
     .invoke(
       {
@@ -75,37 +89,32 @@ export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o
         maxOutputChars: MAX_OUTPUT_CHARS,
       },
       driver,
+      new RunChannel(ledger),
     )
     .then(
-      (result: InvokeResult): Outcome => {
-        const outcome = fromResult(result);
-        // The harness checks too, but it runs in the user's isolate: check what actually arrived.
-        if (outcome.status === "succeeded" && outcome.output.length > MAX_OUTPUT_CHARS) {
-          return {
-            status: "failed",
-            reason: "output_too_large",
-            error: {
-              message: `output exceeds ${MAX_OUTPUT_CHARS} characters of JSON`,
-              name: "OutputTooLarge",
-              step: null,
-              retryable: false,
-            },
-            trace: outcome.trace,
-          };
-        }
-        return outcome;
-      },
+      (result: InvokeResult): Outcome => checkOutput(fromResult(result, ledger.close())),
       (error: unknown): Outcome => ({
         status: "failed",
         reason: "crash",
         error: { message: crashMessage(error), name: "IsolateError", step: null, retryable: true },
-        trace: EMPTY_TRACE,
+        trace: ledger.close(),
       }),
     );
   return withTimeout(call, o.timeoutMs, () => ({
     status: "timed_out",
     reason: "timeout",
     error: { message: `the function did not finish within ${o.timeoutMs} ms`, name: "TimeoutError", step: null, retryable: true },
-    trace: EMPTY_TRACE,
+    trace: ledger.close(),
   }));
+}
+
+/** The harness checks too, but it runs in the user's isolate: check what actually arrived. */
+function checkOutput(outcome: Outcome): Outcome {
+  if (outcome.status !== "succeeded" || outcome.output.length <= MAX_OUTPUT_CHARS) return outcome;
+  return {
+    status: "failed",
+    reason: "output_too_large",
+    error: { message: `output exceeds ${MAX_OUTPUT_CHARS} characters of JSON`, name: "OutputTooLarge", step: null, retryable: false },
+    trace: outcome.trace,
+  };
 }
