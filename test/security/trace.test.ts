@@ -7,6 +7,7 @@ import { database } from "../../workers/lib/infra/db/functions.repo";
 import { writeRunSoon } from "../../workers/lib/infra/db/run-writer";
 import { getRun, getTrace, type RunRecord } from "../../workers/lib/infra/db/runs.repo";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
+import { ended, startJob, waitForJob } from "../helpers/jobs";
 
 const fn = (body: string, prelude = "") => `
 import { defineFunction, z } from "kiln";
@@ -251,5 +252,32 @@ describe("outbound calls", () => {
       expect.objectContaining({ host: "api.example.com", path: "/start", status: 302, error: null }),
       expect.objectContaining({ host: "evil.example", path: "/steal", status: 403, error: expect.stringContaining("allow-list") }),
     ]);
+  });
+});
+
+describe("jobs", () => {
+  it("record each step's spans in Kiln, and cap a step's flood of logs", async () => {
+    await deploy(
+      "job-caller",
+      fn(
+        `await ctx.step("call out", async () => {
+           try { await fetch("https://evil.example/in-step"); } catch {}
+           for (let i = 0; i < 1000; i++) console.log("z".repeat(50_000));
+         });
+         try { await fetch("https://evil.example/outside"); } catch {}
+         return "done";`,
+      ),
+    );
+    const id = await startJob("job-caller", {});
+    const done = await waitForJob(id, ended);
+    expect(done).toMatchObject({ status: "succeeded", output: "done" });
+    const run = await waitForRun(id);
+    expect(run.spans.map((s: any) => [s.step, s.host, s.path, s.status])).toEqual([
+      ["call out", "evil.example", "/in-step", 403],
+      [null, "evil.example", "/outside", 403],
+    ]);
+    const text = run.logs.reduce((n: number, l: any) => n + l.message.length, 0);
+    expect(text).toBeLessThanOrEqual(256 * 1024 + 1024);
+    expect(run.logs.at(-1).message).toMatch(/^\[kiln\] \d+ log lines dropped/);
   });
 });
