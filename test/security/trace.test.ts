@@ -178,6 +178,24 @@ describe("a run that times out", () => {
   });
 });
 
+describe("a run that crashes", () => {
+  it("keeps the log lines and steps recorded before its promise stopped settling", async () => {
+    await deploy(
+      "wedged",
+      fn(`await ctx.step("prepare", () => "ready");
+          ctx.log.warn("about to wedge");
+          await new Promise(() => {});
+          return "never";`),
+    );
+    const res = await api("/v1/tools/wedged", { body: {} });
+    await expectProblem(res, 502, "function_failed");
+    const run = await waitForRun(res.headers.get("kiln-run-id")!);
+    expect(run.error.message).toMatch(/can never settle/);
+    expect(run.steps).toEqual([expect.objectContaining({ name: "prepare", status: "succeeded" })]);
+    expect(run.logs.map((l: any) => l.message)).toEqual(["about to wedge"]);
+  });
+});
+
 describe("outbound calls", () => {
   const withUpstream = async (routes: Record<string, () => Response>, body: () => Promise<void>) => {
     const reached: string[] = [];
