@@ -4,8 +4,9 @@
  * updates pushed to Server-Sent-Events subscribers until the job ends. Thin: storage + RPC.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type JobState, LiveStep } from "../workers/lib/contracts/jobs";
-import { LogRecord, RunStatus, SpanRecord, TERMINAL_STATUSES, type Trace } from "../workers/lib/contracts/runs";
+import type { JobState, LiveStep } from "../workers/lib/contracts/jobs";
+import { type LogRecord, RunStatus, type SpanRecord, TERMINAL_STATUSES, type Trace } from "../workers/lib/contracts/runs";
+import { droppedLogsLine, parseStep, TRACE_LIMITS, TraceCollector } from "../workers/lib/domain/trace-caps";
 
 const encoder = new TextEncoder();
 /** A comment line now and then keeps proxies and browsers from treating a quiet stream as dead. */
@@ -77,10 +78,11 @@ export class JobDO extends DurableObject<Env> {
    * Records a step attempt starting (status running) or ending (its final record, with the
    * attempt's logs and spans: kept here because a replayed run() does not run the step again).
    */
-  recordStep(step: LiveStep, result?: { value: unknown }, attemptTrace?: { logs: LogRecord[]; spans: SpanRecord[] }): void {
+  recordStep(step: LiveStep, result?: { value: unknown }, attemptTrace?: { logs: unknown; spans: unknown }): void {
     const state = this.read();
-    if (!state) return;
-    const parsed = LiveStep.parse(step);
+    // Names, errors and logs come from the function's isolate: parsed and capped (trace-caps.ts).
+    const parsed = parseStep(step);
+    if (!state || !parsed) return;
     // Sleeps and waits are re-entered on every replay of run(): one record each, kept once ended.
     const durable = parsed.kind !== "step";
     const index = state.steps.findLastIndex((s) =>
@@ -89,27 +91,36 @@ export class JobDO extends DurableObject<Env> {
         : s.name === parsed.name && s.attempt === parsed.attempt && s.endedAt === null,
     );
     if (durable && index >= 0 && state.steps[index]?.endedAt !== null) return;
+    if (index < 0 && state.steps.length >= TRACE_LIMITS.steps) return;
     const steps = index >= 0 ? state.steps.with(index, parsed) : [...state.steps, parsed];
     const live = parsed.endedAt === null;
     this.write({ ...state, steps, currentStep: live ? parsed.name : null, status: state.status === "queued" ? "running" : state.status });
     if (result) this.ctx.storage.kv.put(`result:${parsed.name}`, result.value);
-    if (attemptTrace) {
-      this.ctx.storage.kv.put("logs", [
-        ...(this.ctx.storage.kv.get<LogRecord[]>("logs") ?? []),
-        ...attemptTrace.logs.map((l) => LogRecord.parse(l)),
-      ]);
-      this.ctx.storage.kv.put("spans", [
-        ...(this.ctx.storage.kv.get<SpanRecord[]>("spans") ?? []),
-        ...attemptTrace.spans.map((x) => SpanRecord.parse(x)),
-      ]);
-    }
+    if (attemptTrace) this.appendTrace(attemptTrace);
+  }
+
+  /** Adds an attempt's logs and spans within the run's caps, counting what they drop. */
+  private appendTrace(attempt: { logs: unknown; spans: unknown }): void {
+    const kv = this.ctx.storage.kv;
+    const collector = new TraceCollector();
+    collector.addLogs(kv.get<LogRecord[]>("logs") ?? []);
+    collector.addSpans(kv.get<SpanRecord[]>("spans") ?? []);
+    collector.addLogs(attempt.logs);
+    collector.addSpans(attempt.spans);
+    const { logs, spans } = collector.trace(0, false);
+    kv.put("logs", logs);
+    kv.put("spans", spans);
+    const dropped = collector.dropped.logs;
+    if (dropped > 0) kv.put("dropped", (kv.get<number>("dropped") ?? 0) + dropped);
   }
 
   /** Everything recorded for the run's trace: step attempts, and the logs and spans made inside steps. */
   recordedTrace(): Trace {
+    const logs = this.ctx.storage.kv.get<LogRecord[]>("logs") ?? [];
+    const dropped = this.ctx.storage.kv.get<number>("dropped") ?? 0;
     return {
       steps: this.read()?.steps ?? [],
-      logs: this.ctx.storage.kv.get<LogRecord[]>("logs") ?? [],
+      logs: dropped > 0 ? [...logs, droppedLogsLine(dropped, logs.at(-1)?.at ?? 0)] : logs,
       spans: this.ctx.storage.kv.get<SpanRecord[]>("spans") ?? [],
     };
   }

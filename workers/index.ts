@@ -9,7 +9,6 @@ import { onCron } from "./schedules/cron";
 export { ConcurrencyDO } from "../durable-objects/concurrency.do";
 export { JobDO } from "../durable-objects/job.do";
 export { RunWorkflow } from "./jobs/run.workflow";
-export { EgressGateway } from "./runtime/egress";
 
 export default {
   fetch: app.fetch,

@@ -9,7 +9,9 @@ import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import { jsonPreview } from "../lib/domain/json-text";
+import { capText, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
+import type { StepSpans } from "../runtime/run-channel";
 
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -31,6 +33,8 @@ export class JobDriver extends RpcTarget {
     private readonly job: DurableObjectStub<JobDO>,
     private readonly params: JobParams,
     private readonly deadline: number,
+    /** Spans of outbound calls made inside steps, recorded by Kiln's run channel, not the isolate. */
+    private readonly stepSpans: StepSpans,
   ) {
     super();
   }
@@ -54,7 +58,7 @@ export class JobDriver extends RpcTarget {
   }
 
   private record(step: LiveStep, result?: { value: unknown }, attempt?: StepAttempt): Promise<void> {
-    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: attempt.spans });
+    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: this.stepSpans.take(step.name) });
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {
@@ -77,7 +81,8 @@ export class JobDriver extends RpcTarget {
         await this.record({ ...base, status: "running", endedAt: null });
         const result = await attempt(ctx.attempt);
         if (!result.ok) {
-          const message = result.error?.message ?? "step failed";
+          // The attempt comes from the function's isolate: its error text is capped like any trace.
+          const message = capText(String(result.error?.message ?? "step failed"), TRACE_LIMITS.messageChars);
           await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message }, undefined, result);
           this.lastFailure = { step: name, nonRetriable: result.nonRetriable === true };
           throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);

@@ -9,10 +9,12 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
+import { capTrace } from "../lib/domain/trace-caps";
 import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
 import { invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
+import { StepSpans } from "../runtime/run-channel";
 import { isEngineAbort, JobDriver } from "./job-driver";
 import { releaseSlot, SLOT_EVENT } from "./slots";
 
@@ -31,7 +33,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       ]);
       return now + params.jobTimeoutMs;
     });
-    const driver = new JobDriver(step, job, params, deadline);
+    const stepSpans = new StepSpans();
+    const driver = new JobDriver(step, job, params, deadline, stepSpans);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
@@ -48,8 +51,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
         versionNumber: params.versionNumber,
         timeoutMs: Math.max(1, deadline - Date.now()),
         secrets: {},
+        egress: params.egress,
       },
       driver,
+      stepSpans,
     );
     // The engine is replaying this run() elsewhere: leave everything to that replay.
     if (driver.aborted) throw driver.aborted;
@@ -57,11 +62,11 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     await step.do("kiln:finish", async () => {
       // Steps and what ran inside them come from the job's record; the rest from this run() pass.
       const recorded = await job.recordedTrace();
-      const trace = {
+      const trace = capTrace({
         steps: recorded.steps,
         logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
         spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
-      };
+      });
       await finishDurableRun(database(this.env.DB), params.runId, { ...final, endedAt: Date.now() }, trace);
       await job.setStatus(final.status);
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);

@@ -36,6 +36,7 @@ export async function callTool(db: Db, loader: WorkerLoader, fn: ActiveFunction,
     versionNumber: fn.versionNumber,
     timeoutMs: fn.manifest.timeoutMs,
     secrets: {},
+    egress: fn.manifest.egress,
   });
   const endedAt = Date.now();
   const record: RunRecord = {

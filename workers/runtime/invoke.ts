@@ -4,8 +4,10 @@
  * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
  */
 import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
+import { capText, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
+import { RunChannel, RunLedger, type StepSpans } from "./run-channel";
 import { withTimeout } from "./timeout";
 
 /** Largest JSON output a run may return. */
@@ -21,8 +23,6 @@ export type Outcome =
       trace: Trace;
     };
 
-const EMPTY_TRACE: Trace = { steps: [], spans: [], logs: [] };
-
 export interface InvokeOptions {
   runId: string;
   trigger: RunTrigger;
@@ -31,13 +31,31 @@ export interface InvokeOptions {
   versionNumber: number;
   timeoutMs: number;
   secrets: Record<string, string>;
+  /** The hosts the version's fetch() may reach (checked by the run's channel). */
+  egress: readonly string[];
 }
 
-function fromResult(result: InvokeResult): Outcome {
-  if (result.ok) return { status: "succeeded", output: result.output, trace: result.trace };
-  if (result.kind === "invalid_input")
-    return { status: "invalid_input", error: result.error, issues: result.issues ?? [], trace: result.trace };
-  return { status: "failed", error: result.error, reason: result.kind, trace: result.trace };
+/** At most this many input issues are kept from the isolate's answer. */
+const MAX_ISSUES = 100;
+
+function parseIssues(raw: unknown): { path: string; message: string }[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.slice(0, MAX_ISSUES).map((i) => ({
+    path: typeof i?.path === "string" ? capText(i.path, TRACE_LIMITS.nameChars) : "/",
+    message: typeof i?.message === "string" ? capText(i.message, TRACE_LIMITS.messageChars) : "invalid",
+  }));
+}
+
+/**
+ * The isolate's answer is untrusted (the function can patch the SDK): parse it leniently. The
+ * trace is what the run's channel received, capped on arrival.
+ */
+function fromResult(result: InvokeResult, trace: Trace): Outcome {
+  if (result?.ok === true && typeof result.output === "string") return { status: "succeeded", output: result.output, trace };
+  const r = result as Partial<Extract<InvokeResult, { ok: false }>> | undefined;
+  const error = parseRunError(r?.error);
+  if (r?.kind === "invalid_input") return { status: "invalid_input", error, issues: parseIssues(r.issues), trace };
+  return { status: "failed", error, reason: r?.kind === "output_too_large" ? "output_too_large" : "error", trace };
 }
 
 /** The runtime cancelling a request whose promise can never settle (platform notes §1). */
@@ -46,11 +64,22 @@ function crashMessage(error: unknown): string {
   if (/hung and would never generate a response/.test(message)) {
     return "the function's promise can never settle (it awaits something that never resolves); the runtime cancelled it";
   }
-  return `the function's isolate failed: ${message}`;
+  return capText(`the function's isolate failed: ${message}`, TRACE_LIMITS.messageChars);
 }
 
-/** Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine. */
-export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o: InvokeOptions, driver?: DurableDriver): Promise<Outcome> {
+/**
+ * Runs once; with a `driver` (jobs), steps, sleeps and waits go through the Workflow engine and
+ * the spans of each step go to `stepSpans`. On a timeout or a crash the run keeps the trace its
+ * channel received until then.
+ */
+export async function invokeFunction(
+  isolate: FunctionIsolate,
+  input: unknown,
+  o: InvokeOptions,
+  driver?: DurableDriver,
+  stepSpans?: StepSpans,
+): Promise<Outcome> {
+  const ledger = new RunLedger(o.egress, stepSpans);
   const call = isolate
     .invoke(
       {
@@ -60,37 +89,32 @@ export async function invokeFunction(isolate: FunctionIsolate, input: unknown, o
         maxOutputChars: MAX_OUTPUT_CHARS,
       },
       driver,
+      new RunChannel(ledger),
     )
     .then(
-      (result: InvokeResult): Outcome => {
-        const outcome = fromResult(result);
-        // The harness checks too, but it runs in the user's isolate: check what actually arrived.
-        if (outcome.status === "succeeded" && outcome.output.length > MAX_OUTPUT_CHARS) {
-          return {
-            status: "failed",
-            reason: "output_too_large",
-            error: {
-              message: `output exceeds ${MAX_OUTPUT_CHARS} characters of JSON`,
-              name: "OutputTooLarge",
-              step: null,
-              retryable: false,
-            },
-            trace: outcome.trace,
-          };
-        }
-        return outcome;
-      },
+      (result: InvokeResult): Outcome => checkOutput(fromResult(result, ledger.close())),
       (error: unknown): Outcome => ({
         status: "failed",
         reason: "crash",
         error: { message: crashMessage(error), name: "IsolateError", step: null, retryable: true },
-        trace: EMPTY_TRACE,
+        trace: ledger.close(),
       }),
     );
   return withTimeout(call, o.timeoutMs, () => ({
     status: "timed_out",
     reason: "timeout",
     error: { message: `the function did not finish within ${o.timeoutMs} ms`, name: "TimeoutError", step: null, retryable: true },
-    trace: EMPTY_TRACE,
+    trace: ledger.close(),
   }));
+}
+
+/** The harness checks too, but it runs in the user's isolate: check what actually arrived. */
+function checkOutput(outcome: Outcome): Outcome {
+  if (outcome.status !== "succeeded" || outcome.output.length <= MAX_OUTPUT_CHARS) return outcome;
+  return {
+    status: "failed",
+    reason: "output_too_large",
+    error: { message: `output exceeds ${MAX_OUTPUT_CHARS} characters of JSON`, name: "OutputTooLarge", step: null, retryable: false },
+    trace: outcome.trace,
+  };
 }

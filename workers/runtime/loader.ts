@@ -3,7 +3,6 @@
  * (version, Kiln build): ids are immutable per code, so a new version always gets a new isolate,
  * and a warm isolate is reused across calls. The code is read from D1 only on a cold load.
  */
-import { exports } from "cloudflare:workers";
 import type { Manifest } from "../lib/contracts/functions";
 import { type Db, getModules } from "../lib/infra/db/functions.repo";
 import { moduleName } from "./compile";
@@ -52,7 +51,9 @@ export function loadFunction(loader: WorkerLoader, version: LoadableVersion, cod
       },
       // Only what the function is entitled to see; per-run data travels in the invoke() call.
       env: { KILN_FUNCTION: version.functionName, KILN_VERSION: version.versionNumber },
-      globalOutbound: exports.EgressGateway({ props: { function: version.functionName, egress: version.manifest.egress } }),
+      // No network of its own: fetch() goes through the run's channel (run-channel.ts), which
+      // checks the allow-list and records the span; connect() and a saved original fetch() throw.
+      globalOutbound: null,
       limits: { cpuMs: CPU_LIMIT_MS },
     };
   });

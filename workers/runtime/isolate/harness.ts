@@ -6,7 +6,7 @@
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { type DurableDriver, describe, type InvokeRequest, type InvokeResult, invoke } from "/kiln";
+import { type DurableDriver, describe, type InvokeRequest, type InvokeResult, invoke, type RunChannelStub } from "/kiln";
 import definition from "/kiln-entry.js";
 
 export default class KilnFunction extends WorkerEntrypoint<Record<string, unknown>> {
@@ -15,8 +15,11 @@ export default class KilnFunction extends WorkerEntrypoint<Record<string, unknow
     return describe(definition);
   }
 
-  /** One run. `driver` is passed by durable runs (jobs) and drives Workflow steps. */
-  invoke(request: InvokeRequest, driver?: DurableDriver): Promise<InvokeResult> {
-    return invoke(definition, request, this.env, driver);
+  /**
+   * One run. `driver` is passed by durable runs (jobs) and drives Workflow steps; `channel`
+   * carries the run's trace and outbound calls to Kiln.
+   */
+  invoke(request: InvokeRequest, driver?: DurableDriver, channel?: RunChannelStub): Promise<InvokeResult> {
+    return invoke(definition, request, this.env, driver, channel);
   }
 }

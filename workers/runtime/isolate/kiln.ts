@@ -10,7 +10,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import { jsonPreview } from "../../lib/domain/json-text";
 import type { Declared } from "../../lib/domain/manifest";
+import { capText, TRACE_LIMITS } from "../../lib/domain/trace-caps";
+import { type RunChannelStub, RunRecorder } from "./recorder";
 
+export type { RunChannelStub } from "./recorder";
 export { z };
 
 /** How an invocation was started. */
@@ -105,16 +108,6 @@ export interface StepRecord {
   error: string | null;
   output: string | null;
 }
-export interface SpanRecord {
-  step: string | null;
-  method: string;
-  host: string;
-  path: string;
-  status: number;
-  startedAt: number;
-  durationMs: number;
-  error: string | null;
-}
 export interface LogRecord {
   level: "debug" | "info" | "warn" | "error";
   message: string;
@@ -122,27 +115,26 @@ export interface LogRecord {
   step: string | null;
   at: number;
 }
-export interface Trace {
-  steps: StepRecord[];
-  spans: SpanRecord[];
-  logs: LogRecord[];
-}
-
 interface Scope {
-  trace: Trace;
+  run: RunRecorder;
   step: string | null;
+  /** Where a durable step attempt's lines go (they travel with the attempt); null: the run's. */
+  sink: LogRecord[] | null;
 }
 
 const scope = new AsyncLocalStorage<Scope>();
-const MAX_LOG_LINES = 1000;
 
 function record(level: LogRecord["level"], parts: unknown[], data?: unknown): void {
   const current = scope.getStore();
-  if (!current || current.trace.logs.length >= MAX_LOG_LINES) return;
-  const message = parts.map((p) => (typeof p === "string" ? p : jsonPreview(p))).join(" ");
-  current.trace.logs.push({ level, message, data: jsonPreview(data), step: current.step, at: Date.now() });
+  if (!current || current.run.full()) return;
+  const text = parts.map((p) => (typeof p === "string" ? p : jsonPreview(p))).join(" ");
+  const message = capText(text, TRACE_LIMITS.messageChars);
+  const preview = jsonPreview(data);
+  if (!current.run.admit(message.length + (preview?.length ?? 0))) return;
+  const line: LogRecord = { level, message, data: preview, step: current.step, at: Date.now() };
+  if (current.sink) current.sink.push(line);
+  else current.run.log(line);
 }
-
 const log: Logger = {
   debug: (m, d) => record("debug", [m], d),
   info: (m, d) => record("info", [m], d),
@@ -161,39 +153,16 @@ for (const [method, level] of [
   console[method] = (...parts: unknown[]) => record(level, parts);
 }
 
-// Every outbound call goes through the egress gateway (the isolate's globalOutbound); the span is
-// recorded here because only the isolate knows which run and step made the call.
-const rawFetch = globalThis.fetch.bind(globalThis);
+// The isolate has no network of its own (globalOutbound is null): every outbound call goes
+// through the run's channel, where Kiln checks the allow-list and records the span itself.
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-  const request = new Request(input, init);
-  const url = new URL(request.url);
   const current = scope.getStore();
-  const startedAt = Date.now();
-  const span: SpanRecord = {
-    step: current?.step ?? null,
-    method: request.method,
-    host: url.host,
-    path: url.pathname,
-    status: 0,
-    startedAt,
-    durationMs: 0,
-    error: null,
-  };
-  current?.trace.spans.push(span);
-  try {
-    const response = await rawFetch(request);
-    span.status = response.status;
-    span.durationMs = Date.now() - startedAt;
-    if (response.headers.get("kiln-egress") === "blocked") {
-      span.error = `egress to ${url.host} is not in this function's allow-list`;
-      throw new NonRetriableError(span.error);
-    }
-    return response;
-  } catch (error) {
-    span.durationMs = Date.now() - startedAt;
-    span.error ??= error instanceof Error ? error.message : String(error);
-    throw error;
+  if (!current) throw new Error("fetch() works only while a run is in progress");
+  const response = await current.run.channel.fetch(new Request(input, init), current.step);
+  if (response.headers.get("kiln-egress") === "blocked") {
+    throw new NonRetriableError(`egress to ${response.headers.get("kiln-egress-host")} is not in this function's allow-list`);
   }
+  return response;
 };
 
 export function parseDuration(value: Duration): number {
@@ -213,7 +182,8 @@ export interface StepDriver {
 
 /**
  * One attempt of a durable step, as the isolate reports it to the Workflow: errors travel as
- * values (an error crossing RPC loses its class), with the attempt's own logs and spans.
+ * values (an error crossing RPC loses its class), with the attempt's own log lines (its outbound
+ * calls are recorded by Kiln's run channel).
  */
 export interface StepAttempt {
   ok: boolean;
@@ -221,7 +191,6 @@ export interface StepAttempt {
   error?: { message: string; name: string };
   nonRetriable?: boolean;
   logs: LogRecord[];
-  spans: SpanRecord[];
 }
 
 /** The Workflow side of a durable run (an RpcTarget in Kiln): it runs each attempt when the engine says so. */
@@ -231,29 +200,28 @@ export interface DurableDriver {
   waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
 }
 
-async function attemptStep(name: string, fn: (attempt: number) => unknown, attempt: number): Promise<StepAttempt> {
-  const local: Trace = { steps: [], spans: [], logs: [] };
+async function attemptStep(run: RunRecorder, name: string, fn: (attempt: number) => unknown, attempt: number): Promise<StepAttempt> {
+  const logs: LogRecord[] = [];
   try {
-    const value = await scope.run({ trace: local, step: name }, async () => fn(attempt));
-    return { ok: true, value, logs: local.logs, spans: local.spans };
+    const value = await scope.run({ run, step: name, sink: logs }, async () => fn(attempt));
+    return { ok: true, value, logs };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return {
       ok: false,
-      error: { message: e.message, name: e.name },
+      error: { message: capText(String(e.message), TRACE_LIMITS.messageChars), name: capText(String(e.name), TRACE_LIMITS.nameChars) },
       nonRetriable: error instanceof NonRetriableError,
-      logs: local.logs,
-      spans: local.spans,
+      logs,
     };
   }
 }
 
 /** Adapts a durable driver to the inline shape; a step that fails for good names itself. */
-function durableSteps(driver: DurableDriver): StepDriver {
+function durableSteps(driver: DurableDriver, run: RunRecorder): StepDriver {
   return {
     step: (name, options, fn) =>
       driver
-        .step(name, options, (attempt) => attemptStep(name, fn, attempt))
+        .step(name, options, (attempt) => attemptStep(run, name, fn, attempt))
         .catch((error: unknown) => {
           throw new StepFailed(name, error);
         }),
@@ -266,29 +234,37 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs steps in place, retrying by the step's options and recording each attempt. */
-export function inlineDriver(trace: Trace): StepDriver {
+function newStep(name: string, kind: StepRecord["kind"], status: StepRecord["status"], attempt: number): StepRecord {
+  return {
+    name: capText(name, TRACE_LIMITS.nameChars),
+    kind,
+    status,
+    attempt,
+    startedAt: Date.now(),
+    endedAt: null,
+    error: null,
+    output: null,
+  };
+}
+
+/** Runs steps in place, retrying by the step's options; each attempt's record is sent to Kiln when it ends. */
+export function inlineDriver(run: RunRecorder): StepDriver {
   return {
     async step(name, options, fn) {
       const limit = options.retries ?? 0;
       for (let attempt = 1; ; attempt++) {
-        const rec: StepRecord = {
-          name,
-          kind: "step",
-          status: "running",
-          attempt,
-          startedAt: Date.now(),
-          endedAt: null,
-          error: null,
-          output: null,
-        };
-        trace.steps.push(rec);
+        const rec = newStep(name, "step", "running", attempt);
+        const changed = run.step(rec);
         try {
           const value = await fn(attempt);
           Object.assign(rec, { status: "succeeded", endedAt: Date.now(), output: jsonPreview(value) });
+          changed();
+          await run.flush();
           return value;
         } catch (error) {
-          Object.assign(rec, { status: "failed", endedAt: Date.now(), error: errorMessage(error) });
+          Object.assign(rec, { status: "failed", endedAt: Date.now(), error: capText(errorMessage(error), TRACE_LIMITS.messageChars) });
+          changed();
+          await run.flush();
           if (attempt > limit || error instanceof NonRetriableError) throw new StepFailed(name, error);
           const delay = (options.retryDelayMs ?? 0) * 2 ** (attempt - 1);
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -296,19 +272,12 @@ export function inlineDriver(trace: Trace): StepDriver {
       }
     },
     async sleep(name, ms) {
-      const rec: StepRecord = {
-        name,
-        kind: "sleep",
-        status: "sleeping",
-        attempt: 1,
-        startedAt: Date.now(),
-        endedAt: null,
-        error: null,
-        output: null,
-      };
-      trace.steps.push(rec);
+      const rec = newStep(name, "sleep", "sleeping", 1);
+      const changed = run.step(rec);
+      await run.flush();
       await new Promise((r) => setTimeout(r, ms));
       Object.assign(rec, { status: "succeeded", endedAt: Date.now() });
+      changed();
     },
     async waitForEvent() {
       throw new NonRetriableError("ctx.waitForEvent() needs a durable run: start this function as a job");
@@ -367,78 +336,81 @@ export interface InvokeRequest {
   maxOutputChars: number;
 }
 
+/** The outcome only: the trace went to Kiln through the run's channel as it was recorded. */
 export type InvokeResult =
-  | { ok: true; output: string; trace: Trace }
+  | { ok: true; output: string }
   | {
       ok: false;
       kind: "invalid_input" | "error" | "output_too_large";
       error: { message: string; name: string; step: string | null; retryable: boolean };
       issues?: { path: string; message: string }[];
-      trace: Trace;
     };
 
-/** Runs the function once: validates with its own schema, builds ctx, captures the trace. */
+function failure(kind: "error" | "output_too_large", error: unknown, step: string | null = null): InvokeResult {
+  return {
+    ok: false,
+    kind,
+    error: {
+      message: capText(errorMessage(error), TRACE_LIMITS.messageChars),
+      name: error instanceof Error ? capText(String(error.name), TRACE_LIMITS.nameChars) : "Error",
+      step,
+      retryable: !(error instanceof NonRetriableError || (error instanceof StepFailed && error.original instanceof NonRetriableError)),
+    },
+  };
+}
+
+function buildContext(request: InvokeRequest, env: Record<string, unknown>, run: RunRecorder, driver?: DurableDriver): FunctionContext {
+  const steps = driver ? durableSteps(driver, run) : inlineDriver(run);
+  return {
+    run: request.run,
+    step: (name, fn, options = {}) =>
+      steps.step(name, options, (attempt) =>
+        driver ? Promise.resolve(fn({ attempt })) : scope.run({ run, step: name, sink: null }, async () => fn({ attempt })),
+      ) as Promise<never>,
+    sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
+    waitForEvent: (name, options) =>
+      steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,
+    log,
+    secrets: Object.freeze({ ...request.secrets }),
+    env: Object.freeze({ ...env }),
+  };
+}
+
+/** Runs the function once: validates with its own schema, builds ctx, sends the trace as it goes. */
 export async function invoke(
   mod: unknown,
   request: InvokeRequest,
   env: Record<string, unknown>,
   driver?: DurableDriver,
+  channel?: RunChannelStub,
 ): Promise<InvokeResult> {
-  const trace: Trace = { steps: [], spans: [], logs: [] };
-  const fail = (kind: "error" | "output_too_large", error: unknown, step: string | null = null): InvokeResult => ({
-    ok: false,
-    kind,
-    error: {
-      message: errorMessage(error),
-      name: error instanceof Error ? error.name : "Error",
-      step,
-      retryable: !(error instanceof NonRetriableError || (error instanceof StepFailed && error.original instanceof NonRetriableError)),
-    },
-    trace,
-  });
-  return scope.run({ trace, step: null }, async () => {
-    const def = definitionOf(mod);
-    let input = request.input;
-    if (isZodSchema(def.input)) {
-      const parsed = def.input.safeParse(input);
-      if (!parsed.success) {
-        return {
-          ok: false,
-          kind: "invalid_input",
-          error: { message: "input does not match the function's schema", name: "ValidationError", step: null, retryable: false },
-          issues: parsed.error.issues.map((i) => ({ path: `/${i.path.join("/")}`, message: i.message })),
-          trace,
-        };
+  const run = new RunRecorder(channel);
+  try {
+    return await scope.run({ run, step: null, sink: null }, async (): Promise<InvokeResult> => {
+      const def = definitionOf(mod);
+      let input = request.input;
+      if (isZodSchema(def.input)) {
+        const parsed = def.input.safeParse(input);
+        if (!parsed.success) {
+          return {
+            ok: false,
+            kind: "invalid_input",
+            error: { message: "input does not match the function's schema", name: "ValidationError", step: null, retryable: false },
+            issues: parsed.error.issues.map((i) => ({ path: `/${i.path.join("/")}`, message: i.message })),
+          };
+        }
+        input = parsed.data;
       }
-      input = parsed.data;
-    }
-    const steps = driver ? durableSteps(driver) : inlineDriver(trace);
-    const ctx: FunctionContext = {
-      run: request.run,
-      step: (name, fn, options = {}) =>
-        steps.step(name, options, (attempt) =>
-          driver ? Promise.resolve(fn({ attempt })) : scope.run({ trace, step: name }, async () => fn({ attempt })),
-        ) as Promise<never>,
-      sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
-      waitForEvent: (name, options) =>
-        steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,
-      log,
-      secrets: Object.freeze({ ...request.secrets }),
-      env: Object.freeze({ ...env }),
-    };
-    try {
-      const output = await def.run(input, ctx);
-      const text = JSON.stringify(output ?? null);
-      if (text.length > request.maxOutputChars) {
-        return fail(
-          "output_too_large",
-          new NonRetriableError(`output is ${text.length} characters of JSON; the limit is ${request.maxOutputChars}`),
-        );
+      try {
+        const text = JSON.stringify((await def.run(input, buildContext(request, env, run, driver))) ?? null);
+        if (text.length <= request.maxOutputChars) return { ok: true, output: text };
+        const message = `output is ${text.length} characters of JSON; the limit is ${request.maxOutputChars}`;
+        return failure("output_too_large", new NonRetriableError(message));
+      } catch (error) {
+        return failure("error", error, error instanceof StepFailed ? error.step : null);
       }
-      return { ok: true, output: text, trace };
-    } catch (error) {
-      if (error instanceof StepFailed) return fail("error", error, error.step);
-      return fail("error", error);
-    }
-  });
+    });
+  } finally {
+    await run.flush();
+  }
 }

@@ -1,0 +1,142 @@
+/**
+ * The channel between one invocation and Kiln: an RpcTarget created per run by invokeFunction and
+ * passed to the isolate's invoke(). The `kiln` SDK sends the run's log lines and step records
+ * through it as they happen (batched), so a run that times out or crashes keeps what it recorded
+ * before; and every outbound fetch() of the function goes through it (the isolate has no
+ * globalOutbound), so Kiln checks the egress allow-list at every redirect and records each span
+ * itself: a function can neither skip nor forge them. Nothing received here is trusted: it is
+ * parsed and capped by trace-caps.ts.
+ * May import lib/domain, lib/contracts and cloudflare:workers.
+ */
+import { RpcTarget } from "cloudflare:workers";
+import type { SpanRecord, Trace } from "../lib/contracts/runs";
+import { hostAllowed } from "../lib/domain/egress";
+import { capText, TRACE_LIMITS, TraceCollector } from "../lib/domain/trace-caps";
+
+/** Redirects Kiln follows for a function before handing it the redirect response itself. */
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Spans made inside a durable step, kept for that step's record in the job (see JobDriver). */
+export class StepSpans {
+  private readonly byStep = new Map<string, SpanRecord[]>();
+  private count = 0;
+
+  add(span: SpanRecord & { step: string }): void {
+    if (this.count >= TRACE_LIMITS.spans) return;
+    this.count++;
+    this.byStep.set(span.step, [...(this.byStep.get(span.step) ?? []), span]);
+  }
+
+  take(step: string): SpanRecord[] {
+    const spans = this.byStep.get(step) ?? [];
+    this.byStep.delete(step);
+    return spans;
+  }
+}
+
+/** Kiln's side of a run's channel: what it received, and whether the run is over. Never sent to the isolate. */
+export class RunLedger {
+  private readonly collector = new TraceCollector();
+  private closed = false;
+
+  constructor(
+    readonly egress: readonly string[],
+    private readonly stepSpans?: StepSpans,
+  ) {}
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  receive(batch: unknown): void {
+    if (this.closed || typeof batch !== "object" || batch === null) return;
+    const b = batch as { logs?: unknown; steps?: unknown; droppedLogs?: unknown };
+    this.collector.addLogs(b.logs, b.droppedLogs);
+    this.collector.putSteps(b.steps);
+  }
+
+  span(span: SpanRecord): void {
+    if (this.closed) return;
+    if (span.step !== null && this.stepSpans) this.stepSpans.add({ ...span, step: span.step });
+    else this.collector.addSpans([span]);
+  }
+
+  /** Ends the run: later records and outbound calls are refused. Returns the trace received. */
+  close(): Trace {
+    this.closed = true;
+    return this.collector.trace(Date.now());
+  }
+}
+
+function blocked(host: string): Response {
+  return Response.json(
+    { error: `egress to ${host} is not in this function's allow-list` },
+    { status: 403, headers: { "kiln-egress": "blocked", "kiln-egress-host": host } },
+  );
+}
+
+/** The request for the next hop of a redirect, as fetch() itself would build it. */
+function nextHop(previous: Request, response: Response, location: string, body: ArrayBuffer | null): Request {
+  const url = new URL(location, previous.url);
+  const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && previous.method === "POST");
+  const method = toGet ? "GET" : previous.method;
+  const headers = new Headers(previous.headers);
+  if (url.origin !== new URL(previous.url).origin) {
+    headers.delete("authorization");
+    headers.delete("cookie");
+  }
+  const keepBody = method !== "GET" && method !== "HEAD";
+  return new Request(url, { method, headers, body: keepBody ? body : null, redirect: "manual" });
+}
+
+export class RunChannel extends RpcTarget {
+  // Private fields are not reachable over RPC: the isolate sees only record() and fetch().
+  readonly #ledger: RunLedger;
+
+  constructor(ledger: RunLedger) {
+    super();
+    this.#ledger = ledger;
+  }
+
+  /** A batch of `{ logs, steps: [index, record][], droppedLogs }` from the SDK. */
+  record(batch: unknown): void {
+    this.#ledger.receive(batch);
+  }
+
+  /** The function's outbound call: checked against the allow-list at every hop, each hop a span. */
+  async fetch(request: Request, step: unknown): Promise<Response> {
+    const ledger = this.#ledger;
+    if (!ledger.open) throw new Error("this run has ended: outbound calls are refused");
+    if (!(request instanceof Request)) throw new TypeError("fetch() needs a Request");
+    const stepName = typeof step === "string" ? capText(step, TRACE_LIMITS.nameChars) : null;
+    const follow = request.redirect === "follow";
+    const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
+    let current = new Request(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
+    for (let hop = 0; ; hop++) {
+      const url = new URL(current.url);
+      const base = { step: stepName, method: current.method, host: url.host, path: url.pathname, startedAt: Date.now() };
+      if (!hostAllowed(url.host, ledger.egress)) {
+        ledger.span({ ...base, status: 403, durationMs: 0, error: `egress to ${url.host} is not in this function's allow-list` });
+        return blocked(url.host);
+      }
+      let response: Response;
+      try {
+        response = await fetch(current);
+      } catch (error) {
+        ledger.span({
+          ...base,
+          status: 0,
+          durationMs: Date.now() - base.startedAt,
+          error: capText(String(error), TRACE_LIMITS.messageChars),
+        });
+        throw error;
+      }
+      ledger.span({ ...base, status: response.status, durationMs: Date.now() - base.startedAt, error: null });
+      const location = response.headers.get("location");
+      if (!follow || !REDIRECT_STATUSES.has(response.status) || location === null || hop >= MAX_REDIRECTS) return response;
+      await response.body?.cancel();
+      current = nextHop(current, response, location, body);
+    }
+  }
+}
