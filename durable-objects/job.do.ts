@@ -105,6 +105,29 @@ export class JobDO extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Remembers when a durable sleep is due to end. Only the first entry counts: a replayed run()
+   * enters the same sleep again later, and the engine still wakes it at the first wake time.
+   */
+  noteWake(name: string, wakeAt: number): void {
+    if (this.ctx.storage.kv.get<number>(`wake:${name}`) === undefined) this.ctx.storage.kv.put(`wake:${name}`, wakeAt);
+  }
+
+  /**
+   * Whether the job is still in a sleep that should have ended before `before`: the local
+   * Workflows engine keeps no alarm for a sleep across a restart (README, Development), so the
+   * per-minute sweep nudges such instances.
+   */
+  overdueSleep(before: number): boolean {
+    const state = this.read();
+    if (!state || TERMINAL_STATUSES.includes(state.status)) return false;
+    return state.steps.some((s) => {
+      if (s.kind !== "sleep" || s.endedAt !== null) return false;
+      const wakeAt = this.ctx.storage.kv.get<number>(`wake:${s.name}`);
+      return wakeAt !== undefined && wakeAt < before;
+    });
+  }
+
   /** Everything recorded for the run's trace: step attempts, and the logs and spans made inside steps. */
   recordedTrace(): Trace {
     return {

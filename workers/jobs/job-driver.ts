@@ -97,6 +97,7 @@ export class JobDriver extends RpcTarget {
     await this.guard(name);
     const startedAt = Date.now();
     await this.record({ name, kind: "sleep", status: "sleeping", attempt: 1, startedAt, endedAt: null, error: null, output: null });
+    await this.job.noteWake(name, startedAt + ms);
     await this.job.setStatus("waiting", `sleep "${name}"`);
     await this.engineCall(() => this.engine.sleep(name, ms));
     await this.job.setStatus("running");
@@ -104,6 +105,8 @@ export class JobDriver extends RpcTarget {
   }
 
   async waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent> {
+    // Kiln sends its own events to instances (slot grants, sleep nudges): user code must not catch them.
+    if (type.startsWith("kiln-")) throw new NonRetryableError(`event types starting with "kiln-" are reserved (got "${type}")`);
     await this.guard(name);
     const startedAt = Date.now();
     const base = { name, kind: "wait" as const, attempt: 1, startedAt, output: null };
