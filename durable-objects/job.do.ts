@@ -106,24 +106,26 @@ export class JobDO extends DurableObject<Env> {
   }
 
   /**
-   * Remembers when a durable sleep is due to end. Only the first entry counts: a replayed run()
-   * enters the same sleep again later, and the engine still wakes it at the first wake time.
+   * Remembers when a durable sleep is due to end, or a wait for an event to time out. Only the
+   * first entry counts: a replayed run() enters the same sleep or wait again later, and the engine
+   * still ends it at the first time.
    */
-  noteWake(name: string, wakeAt: number): void {
-    if (this.ctx.storage.kv.get<number>(`wake:${name}`) === undefined) this.ctx.storage.kv.put(`wake:${name}`, wakeAt);
+  noteWake(kind: "sleep" | "wait", name: string, wakeAt: number): void {
+    const key = `wake:${kind}:${name}`;
+    if (this.ctx.storage.kv.get<number>(key) === undefined) this.ctx.storage.kv.put(key, wakeAt);
   }
 
   /**
-   * Whether the job is still in a sleep that should have ended before `before`: the local
-   * Workflows engine keeps no alarm for a sleep across a restart (README, Development), so the
+   * Whether the job is still in a sleep (or a wait) that should have ended before `before`: the
+   * local Workflows engine keeps no alarm for them across a restart (README, Development), so the
    * per-minute sweep nudges such instances.
    */
-  overdueSleep(before: number): boolean {
+  overdueTimer(before: number): boolean {
     const state = this.read();
     if (!state || TERMINAL_STATUSES.includes(state.status)) return false;
     return state.steps.some((s) => {
-      if (s.kind !== "sleep" || s.endedAt !== null) return false;
-      const wakeAt = this.ctx.storage.kv.get<number>(`wake:${s.name}`);
+      if (s.kind === "step" || s.endedAt !== null) return false;
+      const wakeAt = this.ctx.storage.kv.get<number>(`wake:${s.kind}:${s.name}`);
       return wakeAt !== undefined && wakeAt < before;
     });
   }

@@ -82,6 +82,22 @@ describe("concurrency slots are always given back", () => {
     expect(await limiter.snapshot()).toMatchObject({ running: [], waiting: [] });
   });
 
+  it("one cron tick wakes a job that was granted a slot but missed its wake-up", { timeout: 60_000 }, async () => {
+    await deploy("jam-wake", GATED);
+    const first = await startJob("jam-wake", { n: 1 });
+    const second = await startJob("jam-wake", { n: 2 });
+    await waitForJob(first, (j) => j.status === "waiting");
+    // The slot passes to `second` without its wake-up event (as when the runtime restarts in
+    // between): it would otherwise only look again at its 30 s re-check.
+    expect(await env.LIMITER.getByName("jam-wake").release(first)).toEqual([second]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await job(second)).status).toBe("queued");
+    await tick();
+    await waitForJob(second, (j) => j.status === "waiting", 10_000);
+    await api(`/v1/jobs/${first}/cancel`, { method: "POST" });
+    expect(await finish(second)).toMatchObject({ status: "succeeded", output: 2 });
+  });
+
   it("shows the line on the function, and deleting the function ends its jobs and clears the line", { timeout: 60_000 }, async () => {
     await deploy("jam-delete", GATED);
     const first = await startJob("jam-delete", { n: 1 });
@@ -127,7 +143,7 @@ describe("replays follow the job rules", () => {
 });
 
 describe("sleeps the engine forgot", () => {
-  it("nudges only jobs still sleeping well past their wake time, and the nudge changes nothing else", async () => {
+  it("nudges only jobs still sleeping (or waiting) well past their wake time, and the nudge changes nothing else", async () => {
     await deploy(
       "napper",
       `import { defineFunction, z } from "kiln";
@@ -137,15 +153,28 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) {
   return 2;
 } });`,
     );
+    await deploy(
+      "patient",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), async run(_, ctx) {
+  return (await ctx.waitForEvent("reply", { type: "reply", timeout: "1 hour" })).payload;
+} });`,
+    );
     const id = await startJob("napper", {});
+    const waiter = await startJob("patient", {});
     await waitForJob(id, (j) => j.status === "waiting" && j.waitingFor === 'sleep "nap"');
+    await waitForJob(waiter, (j) => j.status === "waiting");
     const db = database(env.DB);
     expect(await nudgeOverdueSleeps(env, db, Date.now())).toBe(0);
-    expect(await nudgeOverdueSleeps(env, db, Date.now() + 3_600_000 + SLEEP_NUDGE_GRACE_MS + 1_000)).toBe(1);
+    expect(await nudgeOverdueSleeps(env, db, Date.now() + 3_600_000)).toBe(0);
+    expect(await nudgeOverdueSleeps(env, db, Date.now() + 3_600_000 + SLEEP_NUDGE_GRACE_MS + 1_000)).toBe(2);
     await new Promise((r) => setTimeout(r, 300));
     const after = await job(id);
     expect(after).toMatchObject({ status: "waiting", waitingFor: 'sleep "nap"' });
     expect(after.steps.filter((s: any) => s.name === "before")).toHaveLength(1);
+    // The wait still takes its own event: the nudge was not mistaken for it.
+    await api(`/v1/jobs/${waiter}/events`, { body: { type: "reply", payload: "hi" } });
+    expect(await waitForJob(waiter, ended)).toMatchObject({ status: "succeeded", output: "hi" });
     await api(`/v1/jobs/${id}/cancel`, { method: "POST" });
   });
 

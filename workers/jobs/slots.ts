@@ -10,9 +10,13 @@ export const SLOT_EVENT = "kiln-slot";
  * it remembers, so callers that cannot read the run's version (it may be gone) can still release.
  */
 export async function releaseSlot(env: Env, functionName: string, runIds: string | string[], limit?: number): Promise<void> {
-  const granted = await env.LIMITER.getByName(functionName).release(runIds, limit);
+  await wakeGranted(env, await env.LIMITER.getByName(functionName).release(runIds, limit));
+}
+
+/** Tells runs granted a slot to take it (their Workflows wait for this event, re-checking now and then). */
+export async function wakeGranted(env: Env, runIds: string[]): Promise<void> {
   await Promise.all(
-    granted.map((id) =>
+    runIds.map((id) =>
       env.RUN_WORKFLOW.get(id)
         .then((instance) => instance.sendEvent({ type: SLOT_EVENT, payload: null }))
         // A missed wake-up costs one re-check interval, never the job (see RunWorkflow.waitForSlot).
