@@ -1,5 +1,6 @@
 /**
- * /v1/functions: deploy, list, inspect, version history, rollback, delete.
+ * /v1/functions: deploy, list, inspect (with the concurrency line of jobs), version history,
+ * rollback, delete (which cancels the function's live jobs first).
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
