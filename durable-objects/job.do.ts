@@ -114,6 +114,31 @@ export class JobDO extends DurableObject<Env> {
     if (dropped > 0) kv.put("dropped", (kv.get<number>("dropped") ?? 0) + dropped);
   }
 
+  /**
+   * Remembers when a durable sleep is due to end, or a wait for an event to time out. Only the
+   * first entry counts: a replayed run() enters the same sleep or wait again later, and the engine
+   * still ends it at the first time.
+   */
+  noteWake(kind: "sleep" | "wait", name: string, wakeAt: number): void {
+    const key = `wake:${kind}:${name}`;
+    if (this.ctx.storage.kv.get<number>(key) === undefined) this.ctx.storage.kv.put(key, wakeAt);
+  }
+
+  /**
+   * Whether the job is still in a sleep (or a wait) that should have ended before `before`: the
+   * local Workflows engine keeps no alarm for them across a restart (README, Development), so the
+   * per-minute sweep nudges such instances.
+   */
+  overdueTimer(before: number): boolean {
+    const state = this.read();
+    if (!state || TERMINAL_STATUSES.includes(state.status)) return false;
+    return state.steps.some((s) => {
+      if (s.kind === "step" || s.endedAt !== null) return false;
+      const wakeAt = this.ctx.storage.kv.get<number>(`wake:${s.kind}:${s.name}`);
+      return wakeAt !== undefined && wakeAt < before;
+    });
+  }
+
   /** Everything recorded for the run's trace: step attempts, and the logs and spans made inside steps. */
   recordedTrace(): Trace {
     const logs = this.ctx.storage.kv.get<LogRecord[]>("logs") ?? [];

@@ -1,10 +1,11 @@
 // `npm run dev`: the one command that starts Kiln locally. On first run it writes random local
 // keys to .dev.vars (git-ignored); every run builds what the Worker serves, applies the D1
-// migrations to the local database and starts `wrangler dev` with the dashboard.
+// migrations to the local database and starts `wrangler dev` with the dashboard, and fires the
+// per-minute cron every minute (wrangler dev never does by itself) until wrangler exits.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { randomKey, WRANGLER } from "./local-server.mjs";
+import { randomKey, startCronTicker, WRANGLER } from "./local-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const run = (cmd, args) => {
@@ -30,5 +31,9 @@ run(WRANGLER[0], [WRANGLER[1], "d1", "migrations", "apply", "kiln", "--local"]);
 const port = process.env.PORT ?? "8787";
 console.log(`\n  Kiln dashboard: http://localhost:${port}\n  Admin key:      ${adminKey}\n`);
 const child = spawn(WRANGLER[0], [WRANGLER[1], "dev", "--port", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
-child.on("exit", (code) => process.exit(code ?? 0));
+const stopTicker = startCronTicker(`http://localhost:${port}`);
+child.on("exit", (code) => {
+  stopTicker();
+  process.exit(code ?? 0);
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

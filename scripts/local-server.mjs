@@ -26,6 +26,20 @@ export function randomKey() {
   return randomBytes(32).toString("base64url");
 }
 
+/**
+ * Fires the Worker's per-minute cron under `wrangler dev`, which never fires it by itself (platform
+ * notes §15): requests /cdn-cgi/local/scheduled every `everyMs`. Returns a function that stops it.
+ */
+export function startCronTicker(url, everyMs = 60_000) {
+  const fire = () =>
+    fetch(`${url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}`)
+      .then((res) => res.body?.cancel())
+      .catch(() => {}); // the server is starting or stopping: the next tick tries again
+  const timer = setInterval(fire, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Applies the D1 migrations to a local state folder. */
 export function migrate(persistTo) {
   const res = spawnSync(WRANGLER[0], [WRANGLER[1], "d1", "migrations", "apply", "kiln", "--local", "--persist-to", persistTo], {
@@ -37,8 +51,10 @@ export function migrate(persistTo) {
 }
 
 /**
- * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop() }.
- * `options.persistTo` reuses a state folder (to test restarts); `options.config` picks a wrangler file.
+ * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop(), kill() }:
+ * stop() ends it gracefully, kill() with SIGKILL (like a crash). `options.persistTo` reuses a state
+ * folder (to test restarts); `options.config` picks a wrangler file; `options.tickEveryMs` fires
+ * the cron that often (as `npm run dev` does every minute), off by default.
  * wrangler dev sometimes loses a race for one of its internal sockets when other servers start at
  * the same time; that start is retried (on a new port unless one was given).
  */
@@ -80,12 +96,14 @@ async function startOnce(options) {
     output += d;
   });
   const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
+  let stopTicker = () => {};
+  const end = (signal) =>
     new Promise((resolve) => {
+      stopTicker();
       if (child.exitCode !== null) return resolve();
       child.once("exit", () => resolve());
       try {
-        process.kill(-child.pid, "SIGTERM");
+        process.kill(-child.pid, signal);
       } catch {
         resolve();
       }
@@ -95,12 +113,17 @@ async function startOnce(options) {
         } catch {}
       }, 5000).unref();
     });
+  const stop = () => end("SIGTERM");
+  const kill = () => end("SIGKILL");
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) return { url, port, adminKey, persistTo, stop, output: () => output };
+      if (res.ok) {
+        if (options.tickEveryMs) stopTicker = startCronTicker(url, options.tickEveryMs);
+        return { url, port, adminKey, persistTo, stop, kill, output: () => output };
+      }
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -79,12 +79,20 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 
-/** The active version of a function, with its manifest. */
+/** Jobs holding one of a function's `limit` slots, and jobs waiting for one, in order. */
+export interface ConcurrencyLine {
+  limit: number;
+  running: string[];
+  waiting: string[];
+}
+
+/** The active version of a function, with its manifest, and its concurrency line (null without a limit). */
 export interface FunctionDetail {
   name: string;
   description: string;
   activeVersion: VersionView;
   versions: number;
+  concurrency: ConcurrencyLine | null;
 }
 
 /** One page of runs, newest first; `nextCursor` asks for the next (older) one. */

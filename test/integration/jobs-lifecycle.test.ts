@@ -26,7 +26,7 @@ describe("concurrency limit", () => {
     expect((await job(ids[1]!)).status).toBe("queued");
     expect((await job(ids[2]!)).status).toBe("queued");
     const line = await env.LIMITER.getByName("gated").snapshot();
-    expect(line).toEqual({ running: [ids[0]], waiting: [ids[1], ids[2]] });
+    expect(line).toEqual({ limit: 1, running: [ids[0]], waiting: [ids[1], ids[2]] });
 
     for (const [i, id] of ids.entries()) {
       await waitForJob(id, (j) => j.status === "waiting");
@@ -42,7 +42,7 @@ describe("concurrency limit", () => {
     ]);
     expect(Date.parse(done[1].startedAt)).toBeGreaterThanOrEqual(Date.parse(done[0].endedAt));
     expect(Date.parse(done[2].startedAt)).toBeGreaterThanOrEqual(Date.parse(done[1].endedAt));
-    expect(await env.LIMITER.getByName("gated").snapshot()).toEqual({ running: [], waiting: [] });
+    expect(await env.LIMITER.getByName("gated").snapshot()).toEqual({ limit: 1, running: [], waiting: [] });
   });
 
   it("frees the slot of a cancelled job for the next in line", async () => {

@@ -1,11 +1,12 @@
 /**
- * Ending a live job from outside its Workflow (cancel, or the cron's timeout sweep): the run
- * ends in D1 first (so no later writer can revive it), its Durable Object refuses further steps,
- * the Workflow instance is terminated, and its concurrency slot (or place in line) is released.
+ * Ending a live job from outside its Workflow (cancel, the cron's timeout sweep, a start that was
+ * dead-lettered, the deletion of its function): the run ends in D1 first (so no later writer can
+ * revive it), its Durable Object refuses further steps, the Workflow instance is terminated, and
+ * its concurrency slot (or place in line) is released. Imports contracts, infra and ./slots.
  */
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
+import { listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
 
 /** Returns false when the run had already ended (nothing was changed). */
@@ -13,7 +14,7 @@ export async function endJob(
   env: Env,
   db: Db,
   run: RunRow,
-  status: Extract<RunStatus, "cancelled" | "timed_out">,
+  status: Extract<RunStatus, "cancelled" | "timed_out" | "failed">,
   error: RunError,
 ): Promise<boolean> {
   if (!(await setRunStatus(db, run.id, { status, endedAt: Date.now(), error }))) return false;
@@ -27,7 +28,29 @@ export async function endJob(
   } catch {
     // Not started yet: the queue consumer skips runs that are no longer queued.
   }
+  // A version that is gone (its function was deleted) may have had a limit: release anyway, the
+  // line remembers its limit.
   const manifest = await getVersionManifest(db, run.versionId);
-  if (manifest?.concurrency) await releaseSlot(env, run.functionName, run.id, manifest.concurrency);
+  if (manifest === null || manifest.concurrency !== null)
+    await releaseSlot(env, run.functionName, run.id, manifest?.concurrency ?? undefined);
   return true;
+}
+
+/**
+ * Ends every live job of a function that is being deleted (cancelled, saying why) and empties its
+ * concurrency line, so a function deployed later under the same name starts clean.
+ */
+export async function endFunctionJobs(env: Env, db: Db, functionName: string): Promise<number> {
+  const error = { message: `the function "${functionName}" was deleted`, name: "FunctionDeleted", step: null, retryable: false };
+  let ended = 0;
+  for (;;) {
+    const live = await listLiveJobs(db, { functionName, limit: 50 });
+    if (live.length === 0) break;
+    const done = await Promise.all(live.map((run) => endJob(env, db, run, "cancelled", error)));
+    ended += done.filter(Boolean).length;
+    // A run another path ended meanwhile is no longer listed; one that stays listed would loop.
+    if (!done.some(Boolean)) break;
+  }
+  await env.LIMITER.getByName(functionName).clear();
+  return ended;
 }

@@ -102,6 +102,7 @@ export class JobDriver extends RpcTarget {
     await this.guard(name);
     const startedAt = Date.now();
     await this.record({ name, kind: "sleep", status: "sleeping", attempt: 1, startedAt, endedAt: null, error: null, output: null });
+    await this.job.noteWake("sleep", name, startedAt + ms);
     await this.job.setStatus("waiting", `sleep "${name}"`);
     await this.engineCall(() => this.engine.sleep(name, ms));
     await this.job.setStatus("running");
@@ -109,10 +110,13 @@ export class JobDriver extends RpcTarget {
   }
 
   async waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent> {
+    // Kiln sends its own events to instances (slot grants, sleep nudges): user code must not catch them.
+    if (type.startsWith("kiln-")) throw new NonRetryableError(`event types starting with "kiln-" are reserved (got "${type}")`);
     await this.guard(name);
     const startedAt = Date.now();
     const base = { name, kind: "wait" as const, attempt: 1, startedAt, output: null };
     await this.record({ ...base, status: "waiting", endedAt: null, error: null });
+    await this.job.noteWake("wait", name, startedAt + (timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS));
     await this.job.setStatus("waiting", type);
     try {
       const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));

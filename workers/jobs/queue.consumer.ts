@@ -1,11 +1,13 @@
 /**
  * Queue consumers. `kiln-jobs`: makes sure each accepted job has its Workflow instance (the API
  * usually created it already; delivery is at least once and the instance id is the run id, so
- * this is idempotent). `kiln-jobs-dlq`: job starts that failed every retry; their runs are marked failed, so they show in the dead-letter list.
+ * this is idempotent). `kiln-jobs-dlq`: job starts that failed every retry; their runs end as
+ * failed (so they show in the dead-letter list) and give up their place in the concurrency line.
  */
 import { JobStartMessage } from "../lib/contracts/jobs";
 import { database } from "../lib/infra/db/functions.repo";
-import { setRunStatus } from "../lib/infra/db/runs.repo";
+import { getRun } from "../lib/infra/db/runs.repo";
+import { endJob } from "./end-job";
 import { startWorkflow } from "./start-workflow";
 
 const DEAD_LETTER_QUEUE = "kiln-jobs-dlq";
@@ -14,18 +16,20 @@ function log(msg: string, fields: Record<string, unknown>): void {
   console.error(JSON.stringify({ msg, ...fields }));
 }
 
+/**
+ * Only a run still queued is ended here: one that started has its Workflow, which ends it. Ending
+ * it also terminates any instance the fast path created, so it cannot take a slot later.
+ */
 async function deadLetter(env: Env, message: JobStartMessage): Promise<void> {
-  const changed = await setRunStatus(database(env.DB), message.runId, {
-    status: "failed",
-    endedAt: Date.now(),
-    error: {
-      message: "the job could not be started: every delivery of its start message failed",
-      name: "StartFailed",
-      step: null,
-      retryable: true,
-    },
+  const db = database(env.DB);
+  const run = await getRun(db, message.runId);
+  if (run?.status !== "queued") return;
+  await endJob(env, db, run, "failed", {
+    message: "the job could not be started: every delivery of its start message failed",
+    name: "StartFailed",
+    step: null,
+    retryable: true,
   });
-  if (changed) await env.JOB.getByName(message.runId).setStatus("failed");
 }
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {

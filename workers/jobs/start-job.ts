@@ -61,7 +61,7 @@ export async function startJob(
   const limiter = fn.manifest.concurrency === null ? null : env.LIMITER.getByName(fn.name);
   try {
     // Jobs of a limited function take their place in line in the order they were accepted.
-    await limiter?.join(row.id);
+    await limiter?.join(row.id, fn.manifest.concurrency ?? undefined);
     await env.JOB_QUEUE.send(message, { contentType: "json" });
   } catch (error) {
     await limiter?.release(row.id, fn.manifest.concurrency ?? 1);

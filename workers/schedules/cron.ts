@@ -1,9 +1,12 @@
 /**
- * The per-minute cron tick. Today it sweeps jobs that outlived their jobTimeoutMs (a backstop for
- * the Workflow's own timer, which cannot fire while its instance is not running); due schedules
- * will be dispatched here too.
+ * The per-minute cron tick. It sweeps jobs that outlived their jobTimeoutMs (a backstop for the
+ * Workflow's own timer, which cannot fire while its instance is not running), gives back
+ * concurrency slots held by ended runs, and nudges jobs whose sleep is long overdue (the local
+ * engine forgets sleeps across a restart); due schedules will be dispatched here too. Under
+ * `npm run dev` a ticker in scripts/dev.mjs fires it, since wrangler dev never does by itself.
  */
 import { endJob } from "../jobs/end-job";
+import { nudgeOverdueSleeps, reclaimStuckSlots } from "../jobs/sweep";
 import { database } from "../lib/infra/db/functions.repo";
 import { listOverdueJobs } from "../lib/infra/db/runs.repo";
 
@@ -17,7 +20,13 @@ export async function sweepOverdueJobs(env: Env, now: number): Promise<number> {
   return ended;
 }
 
+/** Each sweep runs even if another failed: one stuck part must not stop the rest. */
 export async function onCron(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const swept = await sweepOverdueJobs(env, controller.scheduledTime);
-  if (swept > 0) console.log(JSON.stringify({ msg: "timed out overdue jobs", count: swept }));
+  const now = controller.scheduledTime;
+  const db = database(env.DB);
+  const results = await Promise.allSettled([sweepOverdueJobs(env, now), reclaimStuckSlots(env, db), nudgeOverdueSleeps(env, db, now)]);
+  const [timedOut, reclaimed, nudged] = results.map((r) => (r.status === "fulfilled" ? r.value : 0));
+  if (timedOut || reclaimed || nudged) console.log(JSON.stringify({ msg: "cron sweep", timedOut, reclaimed, nudged }));
+  const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
+  if (failed.length > 0) throw new AggregateError(failed, `cron sweep failed: ${failed.join("; ")}`);
 }

@@ -1,6 +1,6 @@
 /** One function: its active version, Try it, edit and deploy, version history, diff, rollback, delete. */
 import { useState } from "preact/hooks";
-import { api } from "../api";
+import { api, type ConcurrencyLine } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { DeployForm } from "../components/deploy-form";
@@ -59,6 +59,11 @@ export function FunctionPage({ name }: { name: string }) {
           <Exposures exposures={active.manifest.exposures} />
         </Fact>
         <Fact term="Timeout">{active.manifest.timeoutMs} ms</Fact>
+        {fn.concurrency && (
+          <Fact term="Concurrency" testId="concurrency">
+            <ConcurrencyFact line={fn.concurrency} />
+          </Fact>
+        )}
         <Fact term="Version id">
           <CopyableId value={active.id} />
         </Fact>
@@ -127,6 +132,31 @@ export function FunctionPage({ name }: { name: string }) {
   );
 }
 
+/** The job line: how many run and wait out of the limit, each id linking to its job page. */
+function ConcurrencyFact({ line }: { line: ConcurrencyLine }) {
+  const ids = (label: string, list: string[]) =>
+    list.length > 0 && (
+      <div>
+        {label}:{" "}
+        {list.map((id, i) => (
+          <span key={id}>
+            {i > 0 && ", "}
+            <Link href={`/jobs/${id}`}>{id}</Link>
+          </span>
+        ))}
+      </div>
+    );
+  return (
+    <>
+      <div>
+        limit {line.limit} · {line.running.length} running · {line.waiting.length} waiting
+      </div>
+      {ids("Running", line.running)}
+      {ids("Waiting", line.waiting)}
+    </>
+  );
+}
+
 function DeleteFunction({ name }: { name: string }) {
   const remove = async () => {
     await api.deleteFunction(name);
@@ -134,7 +164,9 @@ function DeleteFunction({ name }: { name: string }) {
   };
   return (
     <div>
-      <p class="muted">Deleting removes the function and all its versions; agents can no longer call it.</p>
+      <p class="muted">
+        Deleting removes the function and all its versions; agents can no longer call it, and its queued or running jobs are cancelled.
+      </p>
       <ConfirmButton danger question={`Delete ${name}?`} confirm="Confirm delete" action={remove}>
         Delete function
       </ConfirmButton>

@@ -1,10 +1,19 @@
 /**
- * /v1/functions: deploy, list, inspect, version history, rollback, delete.
+ * /v1/functions: deploy, list, inspect (with the concurrency line of jobs), version history,
+ * rollback, delete (which cancels the function's live jobs first).
  */
 import { Hono } from "hono";
+import { endFunctionJobs } from "../../jobs/end-job";
 import { DeployRequest, FunctionName, RollbackRequest, type VersionView } from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
-import { activateVersion, deleteFunction, getVersionSource, listFunctions, listVersions } from "../../lib/infra/db/functions.repo";
+import {
+  activateVersion,
+  deleteFunction,
+  functionExists,
+  getVersionSource,
+  listFunctions,
+  listVersions,
+} from "../../lib/infra/db/functions.repo";
 import { deployFunction } from "../../runtime/deploy";
 import { notFound } from "../errors";
 import { authorize } from "../middleware/auth";
@@ -18,6 +27,20 @@ function nameParam(raw: string): string {
 
 async function versionsOf(db: AppEnv["Variables"]["db"], name: string): Promise<VersionView[]> {
   return (await listVersions(db, name)).map((v) => versionView(name, { ...v, active: v.id === v.activeVersionId }));
+}
+
+/** Jobs holding one of the function's `limit` slots, and jobs waiting for one, in order. */
+interface ConcurrencyLine {
+  limit: number;
+  running: string[];
+  waiting: string[];
+}
+
+/** The function's concurrency line (jobs holding a slot, jobs waiting), or null without a limit. */
+async function concurrencyLine(env: Env, name: string, limit: number | null): Promise<ConcurrencyLine | null> {
+  if (limit === null) return null;
+  const { running, waiting } = await env.LIMITER.getByName(name).snapshot();
+  return { limit, running, waiting };
 }
 
 export const functionsRoutes = new Hono<AppEnv>()
@@ -42,7 +65,8 @@ export const functionsRoutes = new Hono<AppEnv>()
     const versions = await versionsOf(c.get("db"), name);
     const active = versions.find((v) => v.active);
     if (!active) throw notFound(`function "${name}"`);
-    return c.json({ name, description: active.manifest.description, activeVersion: active, versions: versions.length });
+    const concurrency = await concurrencyLine(c.env, name, active.manifest.concurrency);
+    return c.json({ name, description: active.manifest.description, activeVersion: active, versions: versions.length, concurrency });
   })
   .get("/:name/versions", async (c) => {
     const name = nameParam(c.req.param("name"));
@@ -70,6 +94,9 @@ export const functionsRoutes = new Hono<AppEnv>()
   .delete("/:name", async (c) => {
     const name = nameParam(c.req.param("name"));
     authorize(c, "functions:write", name);
+    if (!(await functionExists(c.get("db"), name))) throw notFound(`function "${name}"`);
+    // Its live jobs end first (cancelled, saying why), so none is left holding the line.
+    await endFunctionJobs(c.env, c.get("db"), name);
     if (!(await deleteFunction(c.get("db"), name))) throw notFound(`function "${name}"`);
     return c.body(null, 204);
   });

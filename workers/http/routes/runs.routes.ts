@@ -1,10 +1,11 @@
 /**
- * /v1/runs: every run of every trigger, filtered, newest first; one run with its whole trace.
+ * /v1/runs: every run of every trigger, filtered, newest first; one run with its whole trace; a
+ * replay of an ended run as a new job (a live run is refused with 409).
  */
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
 import { ReplayRequest } from "../../lib/contracts/jobs";
-import { RunsQuery } from "../../lib/contracts/runs";
+import { type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { restoredJson } from "../../lib/domain/json-text";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
@@ -27,8 +28,12 @@ export const runsRoutes = new Hono<AppEnv>()
     const { fromFailedStep } = await readBody(c, ReplayRequest, { optional: true });
     const parent = await getRun(db, c.req.param("id"));
     if (!parent || !canTouchFunction(c.get("principal"), parent.functionName)) throw notFound(`run "${c.req.param("id")}"`);
+    // A replay is a job: refused like POST /v1/jobs when the function is not exposed as one.
     const fn = await getActiveFunction(db, parent.functionName);
-    if (!fn) throw notFound(`function "${parent.functionName}"`);
+    if (!fn?.manifest.exposures.job) throw notFound(`job function "${parent.functionName}"`);
+    // Two live copies of one job would both act; replay once the first has ended (or cancel it).
+    if (!TERMINAL_STATUSES.includes(parent.status as RunStatus))
+      throw new AppError("conflict", 409, `run "${parent.id}" is still ${parent.status}; replay it once it has ended, or cancel it first`);
     const input = restoredJson(parent.input);
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
     const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;

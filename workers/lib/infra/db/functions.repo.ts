@@ -125,6 +125,11 @@ export async function activateVersion(db: Db, name: string, number: number, now:
   return true;
 }
 
+/** Whether a function of this name exists (uncached: deleting must not act on a stale answer). */
+export async function functionExists(db: Db, name: string): Promise<boolean> {
+  return (await db.select({ id: functions.id }).from(functions).where(eq(functions.name, name)).get()) !== undefined;
+}
+
 export async function deleteFunction(db: Db, name: string): Promise<boolean> {
   const fn = await db.select({ id: functions.id }).from(functions).where(eq(functions.name, name)).get();
   if (!fn) return false;

@@ -260,3 +260,31 @@ export async function listOverdueJobs(db: Db, now: number, limit = 100): Promise
     .limit(limit)
     .all();
 }
+
+/** Job runs that have not ended, oldest first: of one function, or those started before a time. */
+export async function listLiveJobs(db: Db, o: { functionName?: string; startedBefore?: number; limit: number }): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        inArray(runs.status, ["queued", "running", "waiting"]),
+        sql`${runs.trigger} != 'tool'`,
+        o.functionName === undefined ? undefined : eq(runs.functionName, o.functionName),
+        o.startedBefore === undefined ? undefined : lt(runs.startedAt, o.startedBefore),
+      ),
+    )
+    .orderBy(runs.createdAt)
+    .limit(o.limit)
+    .all();
+}
+
+/** The status of each of these runs that exists (for finding concurrency slots held by ended runs). */
+export async function runStatuses(db: Db, ids: string[]): Promise<Map<string, RunStatus>> {
+  const out = new Map<string, RunStatus>();
+  for (const part of chunks(ids, 1)) {
+    const rows = await db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, part)).all();
+    for (const r of rows) out.set(r.id, r.status as RunStatus);
+  }
+  return out;
+}
