@@ -89,7 +89,9 @@ describe("failing functions", () => {
       });`),
     );
     const { res, run } = await callAndWait("caller");
-    expect(await json(res)).toBe("blocked: egress to evil.example is not in this function's allow-list");
+    expect(await json(res)).toBe(
+      "blocked: egress to evil.example is not in this function's allow-list: add it to the manifest's \"egress\"",
+    );
     expect(run.spans).toEqual([
       expect.objectContaining({
         step: "call out",

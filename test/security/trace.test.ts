@@ -263,7 +263,9 @@ describe("outbound calls", () => {
         res = await api("/v1/tools/redirected", { body: {} });
       },
     );
-    expect(await json(res)).toBe("blocked: egress to evil.example is not in this function's allow-list");
+    expect(await json(res)).toBe(
+      "blocked: egress to evil.example is not in this function's allow-list: add it to the manifest's \"egress\"",
+    );
     expect(reached).toEqual(["api.example.com"]);
     const run = await waitForRun(res.headers.get("kiln-run-id")!);
     expect(run.spans).toEqual([

@@ -9,7 +9,8 @@ import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import { jsonPreview } from "../lib/domain/json-text";
-import { capText, TRACE_LIMITS } from "../lib/domain/trace-caps";
+import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
+import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 import type { StepSpans } from "../runtime/run-channel";
 
@@ -19,6 +20,8 @@ const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 export function isEngineAbort(error: unknown): boolean {
   return error instanceof Error && /^Aborting engine/i.test(error.message);
 }
+
+const toArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 export class JobDriver extends RpcTarget {
   /** Set once the engine aborted this run(): every later call is refused (notes §12). */
@@ -35,6 +38,8 @@ export class JobDriver extends RpcTarget {
     private readonly deadline: number,
     /** Spans of outbound calls made inside steps, recorded by Kiln's run channel, not the isolate. */
     private readonly stepSpans: StepSpans,
+    /** Keeps the run's granted secret values out of every record. */
+    private readonly redactor: Redactor | null = null,
   ) {
     super();
   }
@@ -58,7 +63,17 @@ export class JobDriver extends RpcTarget {
   }
 
   private record(step: LiveStep, result?: { value: unknown }, attempt?: StepAttempt): Promise<void> {
-    return this.job.recordStep(step, result, attempt && { logs: attempt.logs, spans: this.stepSpans.take(step.name) });
+    const trace = attempt && { logs: attempt.logs, spans: this.stepSpans.take(step.name) };
+    const r = this.redactor;
+    if (!r) return this.job.recordStep(step, result, trace);
+    // The step's full result stays unredacted in the job's storage (a replay reuses it); nothing shows it.
+    const logs =
+      trace &&
+      redactLogs(
+        toArray(trace.logs).flatMap((l) => parseLog(l) ?? []),
+        r,
+      );
+    return this.job.recordStep(redactStep(step, r), result, trace && { logs, spans: redactSpans(trace.spans, r) });
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {

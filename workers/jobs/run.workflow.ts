@@ -12,9 +12,11 @@ import { storedJson } from "../lib/domain/json-text";
 import { capTrace } from "../lib/domain/trace-caps";
 import { database } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
-import { invokeFunction, type Outcome } from "../runtime/invoke";
+import { getFunctionEnv } from "../lib/infra/db/secrets.repo";
+import { failedBeforeRun, invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
 import { StepSpans } from "../runtime/run-channel";
+import { allowLocalEgress, runConfig } from "../runtime/run-config";
 import { isEngineAbort, JobDriver } from "./job-driver";
 import { releaseSlot, SLOT_EVENT } from "./slots";
 
@@ -33,29 +35,39 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       ]);
       return now + params.jobTimeoutMs;
     });
+    // Read on every pass of run(), never stored in the engine: a rotated secret or a changed
+    // variable reaches a resumed job too.
+    const db = database(this.env.DB);
+    const fnEnv = (await getFunctionEnv(db, params.functionName)) ?? {};
+    const loaded = await runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fnEnv }, (w) =>
+      this.ctx.waitUntil(w),
+    );
     const stepSpans = new StepSpans();
-    const driver = new JobDriver(step, job, params, deadline, stepSpans);
+    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
-      storedCode(database(this.env.DB), params.versionId),
+      storedCode(db, params.versionId),
     );
-    const outcome = await invokeFunction(
-      isolate,
-      params.input,
-      {
-        runId: params.runId,
-        trigger: params.trigger,
-        attempt: 1,
-        functionName: params.functionName,
-        versionNumber: params.versionNumber,
-        timeoutMs: Math.max(1, deadline - Date.now()),
-        secrets: {},
-        egress: params.egress,
-      },
-      driver,
-      stepSpans,
-    );
+    const outcome = !loaded.ok
+      ? failedBeforeRun(loaded.error)
+      : await invokeFunction(
+          isolate,
+          params.input,
+          {
+            runId: params.runId,
+            trigger: params.trigger,
+            attempt: 1,
+            functionName: params.functionName,
+            versionNumber: params.versionNumber,
+            timeoutMs: Math.max(1, deadline - Date.now()),
+            config: loaded.config,
+            egress: params.egress,
+            allowLocalEgress: allowLocalEgress(this.env),
+          },
+          driver,
+          stepSpans,
+        );
     // The engine is replaying this run() elsewhere: leave everything to that replay.
     if (driver.aborted) throw driver.aborted;
     const final = finalResult(outcome, driver);
@@ -67,7 +79,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
         logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
         spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
       });
-      await finishDurableRun(database(this.env.DB), params.runId, { ...final, endedAt: Date.now() }, trace);
+      await finishDurableRun(db, params.runId, { ...final, endedAt: Date.now() }, trace);
       await job.setStatus(final.status);
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
     });

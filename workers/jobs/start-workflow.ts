@@ -29,6 +29,7 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     trigger: run.trigger as JobParams["trigger"],
     input: run.input === null ? {} : JSON.parse(run.input),
     egress: manifest.egress,
+    secrets: manifest.secrets,
     retries: manifest.retries,
     concurrency: manifest.concurrency,
     jobTimeoutMs: manifest.jobTimeoutMs,

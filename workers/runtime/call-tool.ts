@@ -9,8 +9,9 @@ import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { writeRunSoon } from "../lib/infra/db/run-writer";
 import type { RunRecord } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
-import { invokeFunction, type Outcome } from "./invoke";
+import { failedBeforeRun, invokeFunction, type Outcome } from "./invoke";
 import { loadFunction, storedCode } from "./loader";
+import { allowLocalEgress, runConfig } from "./run-config";
 
 export interface ToolCallResult {
   runId: string;
@@ -19,25 +20,35 @@ export interface ToolCallResult {
   save: () => Promise<void> | null;
 }
 
-export async function callTool(db: Db, loader: WorkerLoader, fn: ActiveFunction, input: unknown): Promise<ToolCallResult> {
+export async function callTool(
+  platform: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  db: Db,
+  fn: ActiveFunction,
+  input: unknown,
+): Promise<ToolCallResult> {
   const trigger: RunTrigger = "tool";
   const createdAt = Date.now();
   const runId = newId("run", createdAt);
   const isolate = loadFunction(
-    loader,
+    platform.LOADER,
     { id: fn.versionId, functionName: fn.name, versionNumber: fn.versionNumber, manifest: fn.manifest },
     storedCode(db, fn.versionId),
   );
-  const outcome = await invokeFunction(isolate, input, {
-    runId,
-    trigger,
-    attempt: 1,
-    functionName: fn.name,
-    versionNumber: fn.versionNumber,
-    timeoutMs: fn.manifest.timeoutMs,
-    secrets: {},
-    egress: fn.manifest.egress,
-  });
+  const loaded = await runConfig(platform, db, { name: fn.name, secrets: fn.manifest.secrets, env: fn.env }, (w) => ctx.waitUntil(w));
+  const outcome = !loaded.ok
+    ? failedBeforeRun(loaded.error)
+    : await invokeFunction(isolate, input, {
+        runId,
+        trigger,
+        attempt: 1,
+        functionName: fn.name,
+        versionNumber: fn.versionNumber,
+        timeoutMs: fn.manifest.timeoutMs,
+        config: loaded.config,
+        egress: fn.manifest.egress,
+        allowLocalEgress: allowLocalEgress(platform),
+      });
   const endedAt = Date.now();
   const record: RunRecord = {
     id: runId,

@@ -4,10 +4,12 @@
  * hang or a huge output ends this run alone; nothing here throws for a misbehaving function.
  */
 import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
+import { redactError, redactTrace } from "../lib/domain/redact";
 import { capText, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
 import { RunChannel, RunLedger, type StepSpans } from "./run-channel";
+import type { RunConfig } from "./run-config";
 import { withTimeout } from "./timeout";
 
 /** Largest JSON output a run may return. */
@@ -30,9 +32,12 @@ export interface InvokeOptions {
   functionName: string;
   versionNumber: number;
   timeoutMs: number;
-  secrets: Record<string, string>;
+  /** Secrets, environment and redaction for this run (see run-config.ts). */
+  config: RunConfig;
   /** The hosts the version's fetch() may reach (checked by the run's channel). */
   egress: readonly string[];
+  /** Admin-only, for local development: allow-listed IP literals and localhost become reachable. */
+  allowLocalEgress: boolean;
 }
 
 /** At most this many input issues are kept from the isolate's answer. */
@@ -79,13 +84,14 @@ export async function invokeFunction(
   driver?: DurableDriver,
   stepSpans?: StepSpans,
 ): Promise<Outcome> {
-  const ledger = new RunLedger(o.egress, stepSpans);
+  const ledger = new RunLedger({ egress: o.egress, injected: o.config.injected, allowLocal: o.allowLocalEgress }, stepSpans);
   const call = isolate
     .invoke(
       {
         input,
         run: { id: o.runId, attempt: o.attempt, trigger: o.trigger, function: o.functionName, version: o.versionNumber },
-        secrets: o.secrets,
+        secrets: o.config.secrets,
+        env: o.config.env,
         maxOutputChars: MAX_OUTPUT_CHARS,
       },
       driver,
@@ -100,12 +106,32 @@ export async function invokeFunction(
         trace: ledger.close(),
       }),
     );
-  return withTimeout(call, o.timeoutMs, () => ({
-    status: "timed_out",
-    reason: "timeout",
-    error: { message: `the function did not finish within ${o.timeoutMs} ms`, name: "TimeoutError", step: null, retryable: true },
-    trace: ledger.close(),
-  }));
+  const outcome = await withTimeout(
+    call,
+    o.timeoutMs,
+    (): Outcome => ({
+      status: "timed_out",
+      reason: "timeout",
+      error: { message: `the function did not finish within ${o.timeoutMs} ms`, name: "TimeoutError", step: null, retryable: true },
+      trace: ledger.close(),
+    }),
+  );
+  return finishOutcome(outcome, o.config);
+}
+
+/** Adds Kiln's notes (missing secrets) to the trace, and redacts every granted value from the outcome. */
+function finishOutcome(outcome: Outcome, config: RunConfig): Outcome {
+  const trace = config.notes.length > 0 ? { ...outcome.trace, logs: [...config.notes, ...outcome.trace.logs] } : outcome.trace;
+  const r = config.redactor;
+  if (!r) return { ...outcome, trace };
+  const redacted = redactTrace(trace, r);
+  if (outcome.status === "succeeded") return { ...outcome, output: r.json(outcome.output), trace: redacted };
+  return { ...outcome, error: redactError(outcome.error, r), trace: redacted };
+}
+
+/** A run that fails before its code runs (its configuration could not be loaded). */
+export function failedBeforeRun(error: RunError): Outcome {
+  return { status: "failed", reason: "error", error, trace: { steps: [], spans: [], logs: [] } };
 }
 
 /** The harness checks too, but it runs in the user's isolate: check what actually arrived. */

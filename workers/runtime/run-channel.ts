@@ -10,8 +10,16 @@
  */
 import { RpcTarget } from "cloudflare:workers";
 import type { SpanRecord, Trace } from "../lib/contracts/runs";
-import { hostAllowed } from "../lib/domain/egress";
+import { hostAllowed, refusedTarget } from "../lib/domain/egress";
 import { capText, TRACE_LIMITS, TraceCollector } from "../lib/domain/trace-caps";
+import type { InjectedSecret } from "./run-config";
+
+/** What a run's outbound calls may do: the allow-list, the host-bound secrets, and the admin's local-development switch. */
+export interface EgressPolicy {
+  egress: readonly string[];
+  injected: readonly InjectedSecret[];
+  allowLocal: boolean;
+}
 
 /** Redirects Kiln follows for a function before handing it the redirect response itself. */
 export const MAX_REDIRECTS = 5;
@@ -41,7 +49,7 @@ export class RunLedger {
   private closed = false;
 
   constructor(
-    readonly egress: readonly string[],
+    readonly policy: EgressPolicy,
     private readonly stepSpans?: StepSpans,
   ) {}
 
@@ -69,11 +77,42 @@ export class RunLedger {
   }
 }
 
-function blocked(host: string): Response {
-  return Response.json(
-    { error: `egress to ${host} is not in this function's allow-list` },
-    { status: 403, headers: { "kiln-egress": "blocked", "kiln-egress-host": host } },
-  );
+function blocked(host: string, reason: string): Response {
+  const headers = { "kiln-egress": "blocked", "kiln-egress-host": host, "kiln-egress-reason": reason };
+  return Response.json({ error: reason }, { status: 403, headers });
+}
+
+const PLACEHOLDER = /\{\{kiln-secret:([A-Z][A-Z0-9_]{0,63})\}\}/g;
+
+/**
+ * The headers to send to `url`: every host-bound secret placeholder replaced by its value, or why
+ * the request may not go there (a placeholder for another host, or for no granted secret).
+ * Placeholders are only looked for in headers; anywhere else they travel as they are.
+ */
+function injectSecrets(headers: Headers, url: URL, injected: readonly InjectedSecret[]): Headers | string {
+  const out = new Headers();
+  for (const [name, raw] of headers) {
+    let refusal: string | null = null;
+    const value = raw.replaceAll(PLACEHOLDER, (_match, secret: string) => {
+      const bound = injected.find((s) => s.name === secret);
+      if (!bound) refusal ??= `secret ${secret} is not available to this run (declared with hosts, granted and set?)`;
+      else if (!hostAllowed(url.host, bound.hosts))
+        refusal ??= `secret ${secret} may only be sent to ${bound.hosts.join(", ")}, not ${url.host}`;
+      return bound?.value ?? "";
+    });
+    if (refusal) return refusal;
+    out.append(name, value);
+  }
+  return out;
+}
+
+/** Why a hop may not go to `url` at all, or null. */
+function refusal(url: URL, policy: EgressPolicy): string | null {
+  const target = refusedTarget(url, policy.allowLocal);
+  if (target) return `egress to ${url.host} is refused: ${target}`;
+  if (!hostAllowed(url.host, policy.egress))
+    return `egress to ${url.host} is not in this function's allow-list: add it to the manifest's "egress"`;
+  return null;
 }
 
 /** The request for the next hop of a redirect, as fetch() itself would build it. */
@@ -116,13 +155,17 @@ export class RunChannel extends RpcTarget {
     for (let hop = 0; ; hop++) {
       const url = new URL(current.url);
       const base = { step: stepName, method: current.method, host: url.host, path: url.pathname, startedAt: Date.now() };
-      if (!hostAllowed(url.host, ledger.egress)) {
-        ledger.span({ ...base, status: 403, durationMs: 0, error: `egress to ${url.host} is not in this function's allow-list` });
-        return blocked(url.host);
+      const headers = injectSecrets(current.headers, url, ledger.policy.injected);
+      const refused = refusal(url, ledger.policy) ?? (typeof headers === "string" ? headers : null);
+      if (refused !== null || typeof headers === "string") {
+        const reason = refused ?? "refused";
+        ledger.span({ ...base, status: 403, durationMs: 0, error: reason });
+        return blocked(url.host, reason);
       }
       let response: Response;
       try {
-        response = await fetch(current);
+        // `current` keeps the placeholders: each hop gets the values its own host may receive.
+        response = await fetch(new Request(current, { headers }));
       } catch (error) {
         ledger.span({
           ...base,

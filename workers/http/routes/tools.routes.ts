@@ -41,7 +41,7 @@ export const toolsRoutes = new Hono<AppEnv>()
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
     const input = await readJsonBody(c, { optional: true });
     assertValidInput(fn, input);
-    const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
+    const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input);
     const flush = save();
     if (flush) c.executionCtx.waitUntil(flush);
     c.header("Kiln-Run-Id", runId);

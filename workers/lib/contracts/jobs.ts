@@ -3,7 +3,7 @@
  * params that carry a job from the API to the engine. Imports nothing but zod.
  */
 import { z } from "zod";
-import { FunctionName, RetryPolicy } from "./functions";
+import { FunctionName, RetryPolicy, SecretRequirement } from "./functions";
 import { RunStatus, RunTrigger, StepRecord } from "./runs";
 
 export const StartJobRequest = z.strictObject({
@@ -47,6 +47,8 @@ export const JobParams = z.object({
   trigger: RunTrigger,
   input: z.unknown(),
   egress: z.array(z.string()),
+  /** The secrets the pinned version asks for (names only: values are read per run() pass, never stored here). */
+  secrets: z.array(SecretRequirement).default([]),
   retries: RetryPolicy,
   concurrency: z.number().int().nullable(),
   jobTimeoutMs: z.number().int(),

@@ -4,6 +4,7 @@
  * Values shorter than MIN_REDACTED_CHARS are not searched for (they would match ordinary text);
  * encodings Kiln cannot know (base64, hashes, split strings) are not caught. Pure.
  */
+import type { LogRecord, SpanRecord, StepRecord, Trace } from "../contracts/runs";
 
 export const MIN_REDACTED_CHARS = 4;
 
@@ -57,4 +58,28 @@ export function redactorFor(secrets: Readonly<Record<string, string>>): Redactor
       }
     },
   };
+}
+
+/** A run error with its message redacted. */
+export function redactError<E extends { message: string }>(error: E, r: Redactor): E {
+  return { ...error, message: r.text(error.message) };
+}
+
+/** A step record with its name, output preview and error redacted. */
+export function redactStep<S extends StepRecord>(step: S, r: Redactor): S {
+  const output = step.output === null ? null : r.json(step.output);
+  return { ...step, name: r.text(step.name), output, error: step.error === null ? null : r.text(step.error) };
+}
+
+export function redactLogs(logs: LogRecord[], r: Redactor): LogRecord[] {
+  return logs.map((l) => ({ ...l, message: r.text(l.message), data: l.data === null ? null : r.json(l.data) }));
+}
+
+/** Spans with their paths and errors redacted (hosts are not secret). */
+export function redactSpans(spans: SpanRecord[], r: Redactor): SpanRecord[] {
+  return spans.map((s) => ({ ...s, path: r.text(s.path), error: s.error === null ? null : r.text(s.error) }));
+}
+
+export function redactTrace(trace: Trace, r: Redactor): Trace {
+  return { steps: trace.steps.map((s) => redactStep(s, r)), logs: redactLogs(trace.logs, r), spans: redactSpans(trace.spans, r) };
 }

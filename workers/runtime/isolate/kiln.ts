@@ -61,17 +61,26 @@ export interface FunctionContext {
   waitForEvent<T = unknown>(name: string, options: { type: string; timeout?: Duration }): Promise<ReceivedEvent<T>>;
   /** Structured log lines, recorded under the current step. `console.*` is captured as well. */
   log: Logger;
-  /** Only the secrets granted to this function. */
+  /** The values of the granted secrets this function asks for by name (host-bound ones are never here). */
   secrets: Readonly<Record<string, string>>;
-  /** Only what Kiln put in this isolate's environment (the function's name and version). */
+  /**
+   * A placeholder for a host-bound secret (`secrets: [{ name, hosts }]`), to put in a request
+   * header: Kiln's egress replaces it with the value only on requests to those hosts, so the value
+   * never enters this isolate. `template` may wrap it: `ctx.secretRef("API_KEY", "Bearer {}")`.
+   */
+  secretRef(name: string, template?: string): string;
+  /** The function's environment variables (set through the API) and KILN_FUNCTION / KILN_VERSION. */
   env: Readonly<Record<string, unknown>>;
 }
+
+/** A secret the function asks for: its name, or its name and the only hosts it may be sent to. */
+export type SecretRequirement = string | { name: string; hosts: string[] };
 
 export interface FunctionDefinition<Input extends z.ZodType = z.ZodType, Output = unknown> {
   description?: string;
   input: Input;
   output?: z.ZodType<Output>;
-  secrets?: string[];
+  secrets?: SecretRequirement[];
   egress?: string[];
   timeoutMs?: number;
   jobTimeoutMs?: number;
@@ -160,7 +169,9 @@ globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise
   if (!current) throw new Error("fetch() works only while a run is in progress");
   const response = await current.run.channel.fetch(new Request(input, init), current.step);
   if (response.headers.get("kiln-egress") === "blocked") {
-    throw new NonRetriableError(`egress to ${response.headers.get("kiln-egress-host")} is not in this function's allow-list`);
+    throw new NonRetriableError(
+      response.headers.get("kiln-egress-reason") ?? `egress to ${response.headers.get("kiln-egress-host")} was refused`,
+    );
   }
   return response;
 };
@@ -333,7 +344,19 @@ export interface InvokeRequest {
   input: unknown;
   run: FunctionContext["run"];
   secrets: Record<string, string>;
+  /** The function's environment variables for this run. */
+  env: Record<string, string>;
   maxOutputChars: number;
+}
+
+/** How a host-bound secret travels in a header until Kiln's egress replaces it. */
+const secretPlaceholder = (name: string) => `{{kiln-secret:${name}}}`;
+
+function secretRef(def: FunctionDefinition, name: string, template = "{}"): string {
+  const bound = (def.secrets ?? []).some((s) => typeof s === "object" && s.name === name);
+  if (!bound) throw new TypeError(`ctx.secretRef("${name}"): declare it as secrets: [{ name: "${name}", hosts: [...] }]`);
+  if (!template.includes("{}")) throw new TypeError(`ctx.secretRef("${name}", template): the template needs a "{}"`);
+  return template.replace("{}", secretPlaceholder(name));
 }
 
 /** The outcome only: the trace went to Kiln through the run's channel as it was recorded. */
@@ -359,7 +382,13 @@ function failure(kind: "error" | "output_too_large", error: unknown, step: strin
   };
 }
 
-function buildContext(request: InvokeRequest, env: Record<string, unknown>, run: RunRecorder, driver?: DurableDriver): FunctionContext {
+function buildContext(
+  def: FunctionDefinition,
+  request: InvokeRequest,
+  env: Record<string, unknown>,
+  run: RunRecorder,
+  driver?: DurableDriver,
+): FunctionContext {
   const steps = driver ? durableSteps(driver, run) : inlineDriver(run);
   return {
     run: request.run,
@@ -372,7 +401,9 @@ function buildContext(request: InvokeRequest, env: Record<string, unknown>, run:
       steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,
     log,
     secrets: Object.freeze({ ...request.secrets }),
-    env: Object.freeze({ ...env }),
+    secretRef: (name, template) => secretRef(def, name, template),
+    // The isolate's own KILN_* entries win over the function's variables.
+    env: Object.freeze({ ...request.env, ...env }),
   };
 }
 
@@ -402,7 +433,7 @@ export async function invoke(
         input = parsed.data;
       }
       try {
-        const text = JSON.stringify((await def.run(input, buildContext(request, env, run, driver))) ?? null);
+        const text = JSON.stringify((await def.run(input, buildContext(def, request, env, run, driver))) ?? null);
         if (text.length <= request.maxOutputChars) return { ok: true, output: text };
         const message = `output is ${text.length} characters of JSON; the limit is ${request.maxOutputChars}`;
         return failure("output_too_large", new NonRetriableError(message));
