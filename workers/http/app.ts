@@ -6,6 +6,7 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
+import { auditRoutes } from "./routes/audit.routes";
 import { functionsRoutes } from "./routes/functions.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
@@ -26,5 +27,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1/runs", runsRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/tokens", tokensRoutes)
+  .route("/v1/audit", auditRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

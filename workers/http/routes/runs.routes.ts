@@ -11,6 +11,7 @@ import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { getRun, getTrace, listRuns } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
 import { runPage, runView } from "../views";
@@ -31,6 +32,7 @@ export const runsRoutes = new Hono<AppEnv>()
     if (!fn) throw notFound(`function "${parent.functionName}"`);
     const input = restoredJson(parent.input);
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
+    await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
     const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;
     const { run } = await startJob(c.env, c.executionCtx, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
     return c.json(

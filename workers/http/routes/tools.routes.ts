@@ -11,6 +11,7 @@ import { callTool } from "../../runtime/call-tool";
 import { acceptJob, wantsAsync } from "../accept-job";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { assertValidInput, parseWith, readJsonBody, readQuery } from "../validate";
 
@@ -39,6 +40,7 @@ export const toolsRoutes = new Hono<AppEnv>()
     authorize(c, "tools:call", name);
     const fn = await getActiveFunction(c.get("db"), name);
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
+    await enforceRateLimits(c, name, fn.manifest.rateLimit);
     const input = await readJsonBody(c, { optional: true });
     assertValidInput(fn, input);
     const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
