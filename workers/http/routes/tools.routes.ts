@@ -40,9 +40,10 @@ export const toolsRoutes = new Hono<AppEnv>()
     authorize(c, "tools:call", name);
     const fn = await getActiveFunction(c.get("db"), name);
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
-    await enforceRateLimits(c, name, fn.manifest.rateLimit);
     const input = await readJsonBody(c, { optional: true });
     assertValidInput(fn, input);
+    // After validation, as for job starts: a refused input never reached the function either.
+    await enforceRateLimits(c, name, fn.manifest.rateLimit);
     const { runId, outcome, save } = await callTool(c.get("db"), c.env.LOADER, fn, input);
     const flush = save();
     if (flush) c.executionCtx.waitUntil(flush);
