@@ -126,6 +126,19 @@ describe("an API key's rate limit", () => {
     await expectLimited(await call("rl-tok", another.token));
   });
 
+  it("is shared by a dashboard session signed in with the key", async () => {
+    await deploy("rl-ses", fnCode());
+    const limited = await createKey({ name: "limited-user", scopes: ["tools:call"], rateLimit: { requests: 1, perSeconds: 600 } });
+    const origin = "http://kiln.test";
+    const signIn = await api("/v1/session", { body: { key: limited.key }, key: null, headers: { origin } });
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const viaSession = () => api("/v1/tools/rl-ses", { body: {}, key: null, headers: { cookie, origin } });
+    expect((await viaSession()).status).toBe(200);
+    await expectLimited(await call("rl-ses", limited.key));
+    await expectLimited(await viaSession());
+  });
+
   it("rejects an invalid key limit", async () => {
     const res = await api("/v1/keys", { body: { name: "bad", scopes: ["tools:call"], rateLimit: { requests: 1, perSeconds: 0 } } });
     const body = await expectProblem(res, 400, "validation_failed");
