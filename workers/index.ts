@@ -8,6 +8,7 @@ import { onCron } from "./schedules/cron";
 
 export { ConcurrencyDO } from "../durable-objects/concurrency.do";
 export { JobDO } from "../durable-objects/job.do";
+export { RateLimitDO } from "../durable-objects/rate-limit.do";
 export { RunWorkflow } from "./jobs/run.workflow";
 
 export default {

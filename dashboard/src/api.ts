@@ -3,13 +3,27 @@
  * Problem documents become ApiError with their detail, issues, location and runId.
  * Imports only types from the shared contracts, never the zod runtime.
  */
+import type { AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
 import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
 
-export type { ApiKeyView, CreatedKey, FunctionView, JobState, LiveStep, Manifest, RunDetail, RunView, Scope, VersionView };
+export type {
+  ApiKeyView,
+  AuditEventView,
+  AuditPage,
+  CreatedKey,
+  FunctionView,
+  JobState,
+  LiveStep,
+  Manifest,
+  RunDetail,
+  RunView,
+  Scope,
+  VersionView,
+};
 
 /** An error answered by the API (or a network failure, with status 0). */
 export class ApiError extends Error {
@@ -110,6 +124,12 @@ export interface RunsFilter {
   q?: string;
 }
 
+/** The audit log's filters (an action name, an actor's key id or `admin`). */
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+}
+
 /** A job as GET /v1/jobs/:id answers: the run, its steps, and while live what it is doing. */
 export type JobView = RunDetail & { currentStep: string | null; waitingFor: string | null };
 
@@ -131,7 +151,7 @@ export interface ToolCallResult {
   error: ApiError | null;
 }
 
-function pageQuery(filter: RunsFilter, cursor?: string): URLSearchParams {
+function pageQuery(filter: RunsFilter | AuditFilter, cursor?: string): URLSearchParams {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
   if (cursor) params.set("cursor", cursor);
@@ -171,6 +191,9 @@ export const api = {
   createKey: (name: string, scopes: Scope[], functions: string[] | null) =>
     request<CreatedKey>("POST", "/v1/keys", { name, scopes, functions }),
   revokeKey: (id: string) => request<void>("DELETE", `/v1/keys/${enc(id)}`),
+
+  /** The audit log, newest first: needs audit:read. */
+  audit: (filter: AuditFilter, cursor?: string) => request<AuditPage>("GET", `/v1/audit?${pageQuery(filter, cursor)}`),
 
   async callTool(name: string, input: unknown): Promise<ToolCallResult> {
     const started = performance.now();

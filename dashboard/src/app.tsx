@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Session, setUnauthorizedHandler } from "./api";
 import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
+import { AuditPage } from "./pages/audit-page";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
 import { JobPage } from "./pages/job-page";
@@ -27,7 +28,9 @@ function Routes({ path, session }: { path: string; session: Session }) {
         ? "/runs"
         : hasScope(session, "jobs:read")
           ? "/jobs"
-          : "/keys";
+          : hasScope(session, "audit:read") && !hasScope(session, "keys:manage")
+            ? "/audit"
+            : "/keys";
     return <Redirect to={first} />;
   }
   if (match("/functions", path)) return <FunctionsList />;
@@ -42,6 +45,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   const job = match("/jobs/:id", path);
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
   if (match("/keys", path)) return <KeysPage />;
+  if (match("/audit", path)) return <AuditPage />;
   return (
     <Empty>
       <h1>Not found</h1>

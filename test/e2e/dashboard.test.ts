@@ -60,7 +60,7 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Functions", level: 1 }).waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Functions", "Runs", "Jobs", "API keys"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Functions", "Runs", "Jobs", "API keys", "Audit log"]);
     // The key is never kept in the browser: only the HttpOnly cookie is.
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
     expect(stored).not.toContain(adminKey);
@@ -178,6 +178,59 @@ describe("dashboard", () => {
       body: JSON.stringify({ key }),
     });
     expect(res.status).toBe(401);
+  });
+
+  it("shows the audit log with filters and Load more, readable at phone width and in dark mode", async () => {
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
+    const table = page.getByRole("table", { name: "Audit events" });
+    const actions = () => table.locator("tbody tr td:nth-child(3)").allTextContents();
+    await expect.poll(actions).toContain("key.revoke");
+    const keyRows = table.getByRole("row", { name: /support-agent/ });
+    expect(await keyRows.count()).toBe(2); // key.create (name in details) and key.revoke
+    await page.getByLabel("Action").fill("function.deploy");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(actions).toEqual(["function.deploy", "function.deploy"]);
+    expect(await table.getByRole("row", { name: /greet/ }).count()).toBe(2);
+    expect(page.url()).toContain("action=function.deploy");
+
+    // 55 token mints through the API: more than one page (50) of one action.
+    for (let i = 0; i < 55; i++) {
+      const res = await fetch(`${url}/v1/tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ scopes: ["runs:read"], ttlSeconds: 60 }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await page.getByLabel("Action").fill("token.mint");
+    await page.getByLabel(/Actor/).fill("admin");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(async () => (await actions()).length).toBe(50);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(async () => (await actions()).length).toBe(55);
+    expect(new Set(await actions())).toEqual(new Set(["token.mint"]));
+    expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
+
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const look = await page.evaluate(() => {
+      const rgb = (el: Element, prop: "color" | "backgroundColor") =>
+        (getComputedStyle(el)[prop].match(/\d+/g) ?? []).slice(0, 3).map(Number);
+      const lum = ([r = 0, g = 0, b = 0]: number[]) => (r + g + b) / 3;
+      const cell = document.querySelector("table[aria-label='Audit events'] td")!;
+      return {
+        page: lum(rgb(document.documentElement, "backgroundColor")),
+        text: lum(rgb(cell, "color")),
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+      };
+    });
+    expect(look.page).toBeLessThan(80); // a dark background…
+    expect(look.text).toBeGreaterThan(150); // …with light text
+    expect(look.overflow).toBeLessThanOrEqual(0); // the page never scrolls sideways; the table scrolls in its box
+    await screenshot(page, "audit-phone-dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("works at phone width and signs out", async () => {

@@ -3,6 +3,7 @@
 import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { actorLabel, detailPairs } from "../../dashboard/src/lib/audit";
 import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
 import { buildTimeline } from "../../dashboard/src/lib/timeline";
 
@@ -66,5 +67,18 @@ describe("buildTimeline", () => {
     ]);
     expect(timeline.origin).toBe(t);
     expect(timeline.total).toBe(50);
+  });
+});
+
+describe("audit log display", () => {
+  it("shows details as name/value pairs and the actor by name when known", () => {
+    expect(detailPairs({ name: "ci", scopes: ["tools:call"], version: 2, functions: null })).toEqual([
+      ["name", "ci"],
+      ["scopes", '["tools:call"]'],
+      ["version", "2"],
+      ["functions", "null"],
+    ]);
+    expect(actorLabel({ keyId: "key_1", kind: "token", name: "ci" })).toBe("ci");
+    expect(actorLabel({ keyId: "admin", kind: "admin" })).toBe("admin");
   });
 });

@@ -9,6 +9,7 @@ import { IdempotencyKey } from "../lib/contracts/jobs";
 import { getActiveFunction } from "../lib/infra/db/functions.repo";
 import { notFound } from "./errors";
 import { authorize } from "./middleware/auth";
+import { enforceRateLimits } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { assertValidInput, parseWith } from "./validate";
 
@@ -19,6 +20,7 @@ export async function acceptJob(c: Context<AppEnv>, name: string, input: unknown
   const fn = await getActiveFunction(c.get("db"), name);
   if (!fn?.manifest.exposures.job) throw notFound(`job function "${name}"`);
   assertValidInput(fn, input, inputPath);
+  await enforceRateLimits(c, name, fn.manifest.rateLimit);
   const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, input, { trigger: "job", idempotencyKey });
   const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
   c.header("Location", statusUrl);

@@ -6,6 +6,7 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
+import { auditRoutes } from "./routes/audit.routes";
 import { functionConfigRoutes } from "./routes/function-config.routes";
 import { functionsRoutes } from "./routes/functions.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
@@ -29,6 +30,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/runs", runsRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/tokens", tokensRoutes)
+  .route("/v1/audit", auditRoutes)
   .route("/v1/secrets", secretsRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

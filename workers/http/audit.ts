@@ -3,12 +3,19 @@
  * what, on what, from which IP. Awaited, so an action the API confirmed is always in the log.
  */
 import type { Context } from "hono";
+import type { Principal } from "../lib/domain/access";
 import { appendAudit } from "../lib/infra/db/audit.repo";
 import { newId } from "../lib/infra/ids";
 import type { AppEnv } from "./types";
 
-export async function audit(c: Context<AppEnv>, action: string, target: string, detail: Record<string, unknown> = {}): Promise<void> {
-  const principal = c.get("principal");
+/** `actor` defaults to the request's credential; routes outside `requireAuth` (sessions) pass it. */
+export async function audit(
+  c: Context<AppEnv>,
+  action: string,
+  target: string,
+  detail: Record<string, unknown> = {},
+  principal: Pick<Principal, "keyId" | "kind"> = c.get("principal"),
+): Promise<void> {
   const at = Date.now();
   await appendAudit(c.get("db"), {
     id: newId("aud", at),

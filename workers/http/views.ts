@@ -1,12 +1,15 @@
 /**
  * Database rows → the API's response shapes (see lib/contracts).
  */
+
+import type { AuditEventView } from "../lib/contracts/audit";
 import { type FunctionView, Manifest, type VersionView } from "../lib/contracts/functions";
 import type { ApiKeyView } from "../lib/contracts/keys";
 import type { RunView } from "../lib/contracts/runs";
 import { keyPrefix } from "../lib/infra/auth";
+import type { AuditRow } from "../lib/infra/db/audit.repo";
 import type { FunctionRow } from "../lib/infra/db/functions.repo";
-import type { ApiKeyRow } from "../lib/infra/db/keys.repo";
+import { type ApiKeyRow, rateLimitOf } from "../lib/infra/db/keys.repo";
 import type { RunRow } from "../lib/infra/db/runs.repo";
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -54,6 +57,24 @@ export function keyView(k: ApiKeyRow): ApiKeyView {
     createdAt: new Date(k.createdAt).toISOString(),
     lastUsedAt: iso(k.lastUsedAt),
     revokedAt: iso(k.revokedAt),
+    rateLimit: rateLimitOf(k),
+  };
+}
+
+export function auditView(r: AuditRow, actorName: string | undefined): AuditEventView {
+  const detail = parseJson(r.detail);
+  return {
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: {
+      keyId: r.actorKeyId,
+      kind: r.actorKind as AuditEventView["actor"]["kind"],
+      ...(actorName === undefined ? {} : { name: actorName }),
+    },
+    action: r.action,
+    target: r.target,
+    detail: typeof detail === "object" && detail !== null && !Array.isArray(detail) ? (detail as Record<string, unknown>) : {},
+    ip: r.ip,
   };
 }
 

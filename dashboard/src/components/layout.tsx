@@ -19,6 +19,7 @@ export const NAV: NavItem[] = [
   { href: "/runs", label: "Runs", scope: "runs:read" },
   { href: "/jobs", label: "Jobs", scope: "jobs:read" },
   { href: "/keys", label: "API keys", scope: "keys:manage" },
+  { href: "/audit", label: "Audit log", scope: "audit:read" },
 ];
 
 export function hasScope(session: Session, scope: Scope): boolean {

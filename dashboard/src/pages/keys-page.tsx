@@ -66,6 +66,7 @@ function KeysTable({ keys, onRevoked }: { keys: ApiKeyView[]; onRevoked: () => v
               <th scope="col">Prefix</th>
               <th scope="col">Scopes</th>
               <th scope="col">Functions</th>
+              <th scope="col">Rate limit</th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">Status</th>
@@ -88,6 +89,7 @@ function KeysTable({ keys, onRevoked }: { keys: ApiKeyView[]; onRevoked: () => v
                   </span>
                 </td>
                 <td>{k.functions ? k.functions.join(", ") : <span class="muted">all</span>}</td>
+                <td>{k.rateLimit ? `${k.rateLimit.requests} / ${k.rateLimit.perSeconds} s` : <span class="muted">none</span>}</td>
                 <td title={dateTime(k.createdAt)}>{timeAgo(k.createdAt)}</td>
                 <td>{k.lastUsedAt ? timeAgo(k.lastUsedAt) : <span class="muted">never</span>}</td>
                 <td class="row-actions">

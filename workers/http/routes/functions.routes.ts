@@ -15,6 +15,7 @@ import {
   listVersions,
 } from "../../lib/infra/db/functions.repo";
 import { deployFunction } from "../../runtime/deploy";
+import { audit } from "../audit";
 import { notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
@@ -50,6 +51,7 @@ export const functionsRoutes = new Hono<AppEnv>()
     authorize(c, "functions:write", req.name);
     const principal = c.get("principal");
     const v = await deployFunction(c.get("db"), c.env.LOADER, req, principal.keyId);
+    await audit(c, "function.deploy", req.name, { version: v.number, versionId: v.id, sha256: v.sha256 });
     return c.json(versionView(req.name, { ...v, active: true, createdBy: principal.keyId }), 201);
   })
   .get("/", async (c) => {
@@ -88,6 +90,7 @@ export const functionsRoutes = new Hono<AppEnv>()
     authorize(c, "functions:write", name);
     const { version } = await readBody(c, RollbackRequest);
     if (!(await activateVersion(c.get("db"), name, version, Date.now()))) throw notFound(`version ${version} of "${name}"`);
+    await audit(c, "function.rollback", name, { version });
     const items = await versionsOf(c.get("db"), name);
     return c.json({ activeVersion: items.find((v) => v.active) });
   })
@@ -98,5 +101,6 @@ export const functionsRoutes = new Hono<AppEnv>()
     // Its live jobs end first (cancelled, saying why), so none is left holding the line.
     await endFunctionJobs(c.env, c.get("db"), name);
     if (!(await deleteFunction(c.get("db"), name))) throw notFound(`function "${name}"`);
+    await audit(c, "function.delete", name);
     return c.body(null, 204);
   });

@@ -21,6 +21,7 @@ import {
   rightsOf,
 } from "../../lib/infra/db/keys.repo";
 import { newId } from "../../lib/infra/ids";
+import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authEnv, authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
@@ -55,6 +56,13 @@ export const keysRoutes = new Hono<AppEnv>()
       functions: grant.functions === null ? null : JSON.stringify(grant.functions),
       createdAt: now,
       createdBy: c.get("principal").keyId,
+      rateLimit: req.rateLimit ? JSON.stringify(req.rateLimit) : null,
+    });
+    await audit(c, "key.create", row.id, {
+      name: row.name,
+      scopes: grant.scopes,
+      functions: grant.functions,
+      rateLimit: req.rateLimit ?? null,
     });
     return c.json({ ...keyView(row), key: secret.key }, 201);
   })
@@ -69,6 +77,7 @@ export const keysRoutes = new Hono<AppEnv>()
     if (!row || !canManage(c.get("principal"), row)) throw notFound(`key "${c.req.param("id")}"`);
     // Idempotent: revoking a revoked key answers 204 again and keeps its first `revokedAt`.
     await revokeKey(c.get("db"), row.id, Date.now());
+    if (row.revokedAt === null) await audit(c, "key.revoke", row.id, { name: row.name });
     return c.body(null, 204);
   });
 
@@ -80,6 +89,7 @@ export const tokensRoutes = new Hono<AppEnv>()
     if (!grant.ok) throw new AppError("forbidden", 403, grant.detail);
     const minted = await mintToken(authEnv(c), principal, { kind: "token", ...grant }, req.ttlSeconds);
     const { token, jti, expiresAt } = minted;
+    await audit(c, "token.mint", jti, { scopes: grant.scopes, functions: grant.functions, ttlSeconds: req.ttlSeconds });
     return c.json({ token, id: jti, expiresAt: expiresAt.toISOString(), scopes: grant.scopes, functions: grant.functions }, 201);
   })
   .delete("/", async (c) => {
@@ -87,11 +97,14 @@ export const tokensRoutes = new Hono<AppEnv>()
     // every token and session minted with it so far.
     parseWith(RevokeTokensQuery, c.req.query());
     if (!hasScope(c.get("principal"), "admin")) throw new AppError("forbidden", 403, 'this credential lacks the "admin" scope');
-    return c.json({ revoked: await revokeIssuedTokensOf(c.get("db"), "admin", Date.now()) });
+    const revoked = await revokeIssuedTokensOf(c.get("db"), "admin", Date.now());
+    await audit(c, "tokens.revoke_all", "admin", { subject: "admin", revoked });
+    return c.json({ revoked });
   })
   .delete("/:id", async (c) => {
     const row = await findIssuedToken(c.get("db"), c.req.param("id"));
     if (!row || !canRevokeToken(c.get("principal"), row)) throw notFound(`token "${c.req.param("id")}"`);
     await revokeIssuedToken(c.get("db"), row.jti, Date.now());
+    await audit(c, "token.revoke", row.jti, { kind: row.kind, subject: row.subject });
     return c.body(null, 204);
   });

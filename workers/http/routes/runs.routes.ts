@@ -12,6 +12,7 @@ import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { getRun, getTrace, listRuns } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
 import { runPage, runView } from "../views";
@@ -36,6 +37,7 @@ export const runsRoutes = new Hono<AppEnv>()
       throw new AppError("conflict", 409, `run "${parent.id}" is still ${parent.status}; replay it once it has ended, or cancel it first`);
     const input = restoredJson(parent.input);
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
+    await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
     const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;
     const { run } = await startJob(c.env, c.executionCtx, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
     return c.json(

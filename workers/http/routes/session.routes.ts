@@ -9,6 +9,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SessionRequest } from "../../lib/contracts/keys";
 import { authenticateBearer, authenticateSession, mintToken } from "../../lib/infra/auth";
 import { revokeIssuedToken } from "../../lib/infra/db/keys.repo";
+import { audit } from "../audit";
 import { AppError } from "../errors";
 import { authEnv, requireAuth, SESSION_COOKIE } from "../middleware/auth";
 import { assertSameOriginWrite } from "../middleware/csrf";
@@ -25,7 +26,8 @@ export const sessionRoutes = new Hono<AppEnv>()
     // After the key check, so a wrong key is a 401 for every client; no cookie is set before this.
     assertSameOriginWrite(c);
     const { principal } = auth;
-    const { token, expiresAt } = await mintToken(authEnv(c), principal, { ...principal, kind: "session" }, SESSION_TTL_SECONDS);
+    const { token, jti, expiresAt } = await mintToken(authEnv(c), principal, { ...principal, kind: "session" }, SESSION_TTL_SECONDS);
+    await audit(c, "session.create", jti, { scopes: principal.scopes, functions: principal.functions }, principal);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Strict",
@@ -44,7 +46,11 @@ export const sessionRoutes = new Hono<AppEnv>()
     if (cookie) {
       assertSameOriginWrite(c);
       const session = await authenticateSession(authEnv(c), cookie);
-      if (session?.principal.tokenId) await revokeIssuedToken(c.get("db"), session.principal.tokenId, Date.now());
+      const id = session?.principal.tokenId;
+      if (session && id) {
+        await revokeIssuedToken(c.get("db"), id, Date.now());
+        await audit(c, "session.revoke", id, {}, session.principal);
+      }
     }
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);

@@ -11,6 +11,7 @@ import { callTool } from "../../runtime/call-tool";
 import { acceptJob, wantsAsync } from "../accept-job";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { assertValidInput, parseWith, readJsonBody, readQuery } from "../validate";
 
@@ -41,6 +42,8 @@ export const toolsRoutes = new Hono<AppEnv>()
     if (!fn?.manifest.exposures.tool) throw notFound(`tool "${name}"`);
     const input = await readJsonBody(c, { optional: true });
     assertValidInput(fn, input);
+    // After validation, as for job starts: a refused input never reached the function either.
+    await enforceRateLimits(c, name, fn.manifest.rateLimit);
     const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input);
     const flush = save();
     if (flush) c.executionCtx.waitUntil(flush);

@@ -51,6 +51,13 @@ export const RetryPolicy = z.strictObject({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
+/** At most `requests` calls per `perSeconds` seconds (a token bucket: bursts up to `requests`, refilled evenly). */
+export const RateLimit = z.strictObject({
+  requests: z.number().int().min(1).max(100_000),
+  perSeconds: z.number().int().min(1).max(86_400),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
 export const Exposures = z.strictObject({ tool: z.boolean(), job: z.boolean() });
 export type Exposures = z.infer<typeof Exposures>;
 
@@ -75,6 +82,8 @@ export const Manifest = z.strictObject({
     .default(86_400_000),
   retries: RetryPolicy,
   concurrency: z.number().int().min(1).max(1000).nullable(),
+  /** Tool calls and job starts of this function; versions stored before the field existed have none. */
+  rateLimit: RateLimit.nullable().default(null),
   exposures: Exposures,
 });
 export type Manifest = z.infer<typeof Manifest>;

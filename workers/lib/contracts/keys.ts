@@ -2,7 +2,7 @@
  * API keys, agent tokens and scopes. Imports nothing but zod.
  */
 import { z } from "zod";
-import { FunctionName } from "./functions";
+import { FunctionName, RateLimit } from "./functions";
 
 /** What a credential may do. `admin` implies every other scope. */
 export const Scope = z.enum([
@@ -25,6 +25,8 @@ export const CreateKeyRequest = z.strictObject({
   scopes: z.array(Scope).min(1).max(Scope.options.length),
   /** Functions this key may touch; omitted or null means all. */
   functions: z.array(FunctionName).max(100).nullable().optional(),
+  /** Tool calls and job starts by this key and every token and session minted from it; omitted or null means none. */
+  rateLimit: RateLimit.nullable().optional(),
 });
 export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
 
@@ -37,6 +39,7 @@ export const ApiKeyView = z.object({
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  rateLimit: RateLimit.nullable(),
 });
 export type ApiKeyView = z.infer<typeof ApiKeyView>;
 

@@ -1,6 +1,7 @@
 /**
  * Who may do what: scopes and function allow-lists of a principal. Pure.
  */
+import type { RateLimit } from "../contracts/functions";
 import type { Scope } from "../contracts/keys";
 
 /** The authenticated caller of a request. */
@@ -15,6 +16,8 @@ export interface Principal {
   expiresAt?: number;
   /** For tokens and sessions: the JWT's `jti`, by which it is revoked. */
   tokenId?: string;
+  /** The rate limit of the API key behind the credential (shared by its tokens and sessions). */
+  rateLimit?: RateLimit | null;
 }
 
 export type AccessDenied = { reason: "missing_scope"; scope: Scope } | { reason: "function_not_allowed"; fn: string };

@@ -16,6 +16,8 @@ export interface Declared {
   jobTimeoutMs: number | null;
   retries: ManifestT["retries"] | null;
   concurrency: number | null;
+  /** Optional so that callers built before the field existed still type-check. */
+  rateLimit?: ManifestT["rateLimit"];
   exposures: Partial<ManifestT["exposures"]> | null;
 }
 
@@ -29,6 +31,7 @@ export const MANIFEST_DEFAULTS: ManifestT = {
   jobTimeoutMs: 86_400_000,
   retries: { limit: 3, delayMs: 1_000, backoff: "exponential" },
   concurrency: null,
+  rateLimit: null,
   exposures: { tool: true, job: true },
 };
 

@@ -117,7 +117,8 @@ async function fromApiKey(env: AuthEnv, credential: string): Promise<{ principal
   const presented = await sha256Hex(match[2]);
   const ok = await constantTimeEqual(presented, grant?.secretHash ?? "0".repeat(64));
   if (!grant || !ok) return null;
-  return { principal: { kind: "key", keyId: grant.id, scopes: grant.scopes, functions: grant.functions }, grant };
+  const { id: keyId, scopes, functions, rateLimit } = grant;
+  return { principal: { kind: "key", keyId, scopes, functions, rateLimit }, grant };
 }
 
 async function fromJwt(env: AuthEnv, credential: string, expected: "token" | "session"): Promise<Principal | null> {
@@ -131,12 +132,20 @@ async function fromJwt(env: AuthEnv, credential: string, expected: "token" | "se
     if (!claims.success || claims.data.knd !== expected) return null;
     const { sub, jti, exp } = claims.data;
     // A token never outlives the key it came from, nor its own revocation.
-    const [issued, keyAlive] = await Promise.all([
-      findIssuedGrant(env.db, jti),
-      sub === "admin" ? true : liveGrant(env.db, sub).then((g) => g !== null),
-    ]);
-    if (!issued || issued.revoked || issued.kind !== expected || issued.subject !== sub || !keyAlive) return null;
-    return { kind: expected, keyId: sub, scopes: issued.scopes, functions: issued.functions, expiresAt: exp * 1000, tokenId: jti };
+    const [issued, key] = await Promise.all([findIssuedGrant(env.db, jti), sub === "admin" ? null : liveGrant(env.db, sub)]);
+    if (!issued || issued.revoked || issued.kind !== expected || issued.subject !== sub || (sub !== "admin" && !key)) return null;
+    // Tokens and sessions share the bucket of the key they came from (limits are not rights: a
+    // token cannot escape its key's limit by being minted).
+    const rateLimit = key?.rateLimit ?? null;
+    return {
+      kind: expected,
+      keyId: sub,
+      scopes: issued.scopes,
+      functions: issued.functions,
+      expiresAt: exp * 1000,
+      tokenId: jti,
+      rateLimit,
+    };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

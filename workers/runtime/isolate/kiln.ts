@@ -86,6 +86,7 @@ export interface FunctionDefinition<Input extends z.ZodType = z.ZodType, Output 
   jobTimeoutMs?: number;
   retries?: { limit: number; delayMs: number; backoff: "constant" | "linear" | "exponential" };
   concurrency?: number;
+  rateLimit?: { requests: number; perSeconds: number };
   exposures?: { tool?: boolean; job?: boolean };
   run(input: z.output<Input>, ctx: FunctionContext): Output | Promise<Output>;
 }
@@ -336,6 +337,7 @@ export function describe(mod: unknown): Description {
     jobTimeoutMs: def.jobTimeoutMs ?? null,
     retries: def.retries ?? null,
     concurrency: def.concurrency ?? null,
+    rateLimit: def.rateLimit ?? null,
     exposures: def.exposures ?? null,
   };
 }

@@ -3,7 +3,8 @@
  * secret part is stored. Lookups by key id and by token id are cached per isolate for a few
  * seconds (a revocation made in another isolate takes up to that long to reach this one).
  */
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { RateLimit } from "../../contracts/functions";
 import { Scope } from "../../contracts/keys";
 import type { Db } from "./functions.repo";
 import { apiKeys, issuedTokens } from "./schema";
@@ -17,6 +18,7 @@ export interface KeyGrant {
   functions: string[] | null;
   revoked: boolean;
   lastUsedAt: number | null;
+  rateLimit: RateLimit | null;
 }
 
 const CACHE_TTL_MS = 5_000;
@@ -37,8 +39,14 @@ export function rightsOf(row: { scopes: string; functions: string | null }): { s
   };
 }
 
+/** A stored key's rate limit; null when it has none. */
+export function rateLimitOf(row: { rateLimit: string | null }): RateLimit | null {
+  return row.rateLimit === null ? null : RateLimit.parse(JSON.parse(row.rateLimit));
+}
+
 function grantOf(row: ApiKeyRow): KeyGrant {
-  return { id: row.id, secretHash: row.secretHash, ...rightsOf(row), revoked: row.revokedAt !== null, lastUsedAt: row.lastUsedAt };
+  const { id, secretHash, lastUsedAt } = row;
+  return { id, secretHash, ...rightsOf(row), revoked: row.revokedAt !== null, lastUsedAt, rateLimit: rateLimitOf(row) };
 }
 
 export async function findKeyGrant(db: Db, id: string, now = Date.now()): Promise<KeyGrant | null> {
@@ -48,6 +56,17 @@ export async function findKeyGrant(db: Db, id: string, now = Date.now()): Promis
   const value = row ? grantOf(row) : null;
   remember(cache, id, now, value);
   return value;
+}
+
+/** Names of the given keys, in one query (ids that are not keys, such as `admin`, are absent). */
+export async function keyNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: apiKeys.id, name: apiKeys.name })
+    .from(apiKeys)
+    .where(inArray(apiKeys.id, [...ids]))
+    .all();
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** One key, uncached (for management routes, which must see the latest state). */
