@@ -8,8 +8,22 @@ import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 
-export type { ApiKeyView, CreatedKey, FunctionView, JobState, LiveStep, Manifest, RunDetail, RunView, Scope, VersionView };
+export type {
+  ApiKeyView,
+  CreatedKey,
+  FunctionConfigView,
+  FunctionView,
+  JobState,
+  LiveStep,
+  Manifest,
+  RunDetail,
+  RunView,
+  Scope,
+  SecretView,
+  VersionView,
+};
 
 /** An error answered by the API (or a network failure, with status 0). */
 export class ApiError extends Error {
@@ -163,6 +177,19 @@ export const api = {
   createKey: (name: string, scopes: Scope[], functions: string[] | null) =>
     request<CreatedKey>("POST", "/v1/keys", { name, scopes, functions }),
   revokeKey: (id: string) => request<void>("DELETE", `/v1/keys/${enc(id)}`),
+
+  secrets: () => request<{ items: SecretView[] }>("GET", "/v1/secrets").then((r) => r.items),
+  /** Sets a secret's value (write-only: nothing comes back); tells whether it was new. */
+  async putSecret(name: string, value: string): Promise<{ created: boolean }> {
+    const res = await send("PUT", `/v1/secrets/${enc(name)}`, { value });
+    if (res.status === 401) onUnauthorized();
+    if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+    return { created: res.status === 201 };
+  },
+  deleteSecret: (name: string) => request<void>("DELETE", `/v1/secrets/${enc(name)}`),
+  fnConfig: (name: string) => request<FunctionConfigView>("GET", `/v1/functions/${enc(name)}/config`),
+  putGrants: (name: string, secrets: string[]) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/grants`, { secrets }),
+  putEnv: (name: string, env: Record<string, string>) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/env`, { env }),
 
   async callTool(name: string, input: unknown): Promise<ToolCallResult> {
     const started = performance.now();

@@ -11,6 +11,7 @@ import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
+import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
 import { Link, match, navigate, useLocation } from "./router";
 
@@ -33,7 +34,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/functions", path)) return <FunctionsList />;
   if (match("/functions/new", path)) return <NewFunction />;
   const fn = match("/functions/:name", path);
-  if (fn) return <FunctionPage key={fn.name} name={fn.name!} />;
+  if (fn) return <FunctionPage key={fn.name} name={fn.name!} session={session} />;
   if (match("/runs", path)) return <RunsList />;
   const run = match("/runs/:id", path);
   if (run) return <RunPage key={run.id} id={run.id!} />;
@@ -42,6 +43,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   const job = match("/jobs/:id", path);
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
   if (match("/keys", path)) return <KeysPage />;
+  if (match("/secrets", path)) return <SecretsPage session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>
