@@ -108,6 +108,7 @@ describe("dashboard secrets", () => {
     await secretsTable().getByRole("button", { name: "Rotate CRM_TOKEN" }).click();
     await page.getByRole("heading", { name: "Rotate CRM_TOKEN" }).waitFor();
     expect(await form().getByLabel("Name").inputValue()).toBe("CRM_TOKEN");
+    await screenshot(page, "secrets-rotate");
     // The value field has the focus: typing goes straight into it.
     await page.keyboard.insertText(ROTATED);
     await form().getByRole("button", { name: "Save new value" }).click();
@@ -163,8 +164,12 @@ describe("dashboard secrets", () => {
     await config.getByLabel("Name of variable 1").fill("CRM_BASE_URL");
     await config.getByLabel("Value of variable 1").fill("https://crm.example.com");
     await config.getByRole("button", { name: "Add variable" }).click();
-    await config.getByLabel("Name of variable 2").fill("CRM_REGION");
+    // The same name twice would silently keep only one value: refused before sending.
+    await config.getByLabel("Name of variable 2").fill("CRM_BASE_URL");
     await config.getByLabel("Value of variable 2").fill("eu");
+    await config.getByRole("button", { name: "Save variables" }).click();
+    await expect.poll(() => config.locator(".env-row .field-error").textContent()).toContain("CRM_BASE_URL is listed twice");
+    await config.getByLabel("Name of variable 2").fill("CRM_REGION");
     await config.getByRole("button", { name: "Save variables" }).click();
     await page.getByText("Environment variables saved").waitFor();
     await page.evaluate(() => window.scrollTo(0, 0));

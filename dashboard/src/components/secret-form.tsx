@@ -63,7 +63,9 @@ export function SecretForm({ rotating, onSaved, onCancel }: Props) {
           {...invalidIf(nameError, "secret-name-error")}
         />
         <FieldError id="secret-name-error" error={nameError} />
-        {!nameError && <p class="muted small">Upper-case letters, digits and “_”, starting with a letter; KILN_… is reserved.</p>}
+        {!nameError && !rotating && (
+          <p class="muted small">Upper-case letters, digits and “_”, starting with a letter; KILN_… is reserved.</p>
+        )}
       </div>
       <div class="field">
         <label for="secret-value">{rotating ? "New value" : "Value"}</label>
