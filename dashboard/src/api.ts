@@ -9,12 +9,14 @@ import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 
 export type {
   ApiKeyView,
   AuditEventView,
   AuditPage,
   CreatedKey,
+  FunctionConfigView,
   FunctionView,
   JobState,
   LiveStep,
@@ -22,6 +24,7 @@ export type {
   RunDetail,
   RunView,
   Scope,
+  SecretView,
   VersionView,
 };
 
@@ -194,6 +197,18 @@ export const api = {
 
   /** The audit log, newest first: needs audit:read. */
   audit: (filter: AuditFilter, cursor?: string) => request<AuditPage>("GET", `/v1/audit?${pageQuery(filter, cursor)}`),
+  secrets: () => request<{ items: SecretView[] }>("GET", "/v1/secrets").then((r) => r.items),
+  /** Sets a secret's value (write-only: nothing comes back); tells whether it was new. */
+  async putSecret(name: string, value: string): Promise<{ created: boolean }> {
+    const res = await send("PUT", `/v1/secrets/${enc(name)}`, { value });
+    if (res.status === 401) onUnauthorized();
+    if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+    return { created: res.status === 201 };
+  },
+  deleteSecret: (name: string) => request<void>("DELETE", `/v1/secrets/${enc(name)}`),
+  fnConfig: (name: string) => request<FunctionConfigView>("GET", `/v1/functions/${enc(name)}/config`),
+  putGrants: (name: string, secrets: string[]) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/grants`, { secrets }),
+  putEnv: (name: string, env: Record<string, string>) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/env`, { env }),
 
   async callTool(name: string, input: unknown): Promise<ToolCallResult> {
     const started = performance.now();

@@ -12,6 +12,7 @@ import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
+import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
 import { Link, match, navigate, useLocation } from "./router";
 
@@ -36,7 +37,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/functions", path)) return <FunctionsList />;
   if (match("/functions/new", path)) return <NewFunction />;
   const fn = match("/functions/:name", path);
-  if (fn) return <FunctionPage key={fn.name} name={fn.name!} />;
+  if (fn) return <FunctionPage key={fn.name} name={fn.name!} session={session} />;
   if (match("/runs", path)) return <RunsList />;
   const run = match("/runs/:id", path);
   if (run) return <RunPage key={run.id} id={run.id!} />;
@@ -46,6 +47,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
+  if (match("/secrets", path)) return <SecretsPage session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>

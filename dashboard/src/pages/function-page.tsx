@@ -1,10 +1,11 @@
 /** One function: its active version, Try it, edit and deploy, version history, diff, rollback, delete. */
 import { useState } from "preact/hooks";
-import { api, type ConcurrencyLine } from "../api";
+import { api, type ConcurrencyLine, type Session } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { DeployForm } from "../components/deploy-form";
 import { Fact } from "../components/facts";
+import { FunctionConfig } from "../components/function-config";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { TryPanel } from "../components/try-panel";
 import { joinFiles, VersionDiff } from "../components/version-diff";
@@ -18,7 +19,7 @@ async function loadFunction(name: string) {
   return { fn, versions };
 }
 
-export function FunctionPage({ name }: { name: string }) {
+export function FunctionPage({ name, session }: { name: string; session: Session }) {
   const { data, error, loading, reload } = useAsync(() => loadFunction(name), [name]);
   const [editing, setEditing] = useState<string | null>(null);
   const [editError, setEditError] = useState<Error | null>(null);
@@ -74,6 +75,11 @@ export function FunctionPage({ name }: { name: string }) {
       <section class="panel" aria-labelledby="try-heading">
         <h2 id="try-heading">Try it</h2>
         <TryPanel key={active.id} name={fn.name} manifest={active.manifest} />
+      </section>
+
+      <section class="panel" aria-labelledby="config-heading">
+        <h2 id="config-heading">Configuration</h2>
+        <FunctionConfig name={fn.name} manifest={active.manifest} version={active.number} session={session} />
       </section>
 
       <section class="panel" aria-labelledby="code-heading">
