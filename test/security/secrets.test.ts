@@ -299,6 +299,36 @@ describe("credential injection and egress", () => {
     expect(blocked).toEqual(["other.example.com/steal", "other.example.com/landing"]);
   });
 
+  it("keeps injected values out of reach of the run's channel stub", async () => {
+    await deploy(
+      "pryer",
+      `import { AsyncLocalStorage } from "node:async_hooks";
+import { defineFunction, z } from "kiln";
+let store = null;
+const original = AsyncLocalStorage.prototype.getStore;
+AsyncLocalStorage.prototype.getStore = function () { const s = original.call(this); if (s) store = s; return s; };
+export default defineFunction({
+  input: z.object({}).passthrough(),
+  secrets: [{ name: "PRY_KEY", hosts: ["api.example.com"] }],
+  egress: ["api.example.com"],
+  async run(input, ctx) {
+    ctx.log.info("looking");
+    const channel = store?.run?.channel;
+    const found = [];
+    for (const key of ["policy", "ledger", "injected", "egress", "#ledger"]) {
+      try { found.push(JSON.stringify(await channel[key]) ?? "undefined"); } catch (e) { found.push("error: " + e.message); }
+    }
+    return { hasChannel: channel !== undefined, found, env: JSON.stringify(ctx.env), globals: JSON.stringify(Object.keys(globalThis)) };
+  },
+});`,
+    );
+    await setSecret("PRY_KEY", plant("pry"), ["pryer"]);
+    const { body } = await tool("pryer");
+    expect(body.hasChannel).toBe(true);
+    expect(body.found).toHaveLength(5);
+    // The leak scan (afterAll) fails if any of these answers held the value.
+  });
+
   it("refuses IP literals in every form and local names, even when the allow-list names them", async () => {
     await deploy(
       "prober",
