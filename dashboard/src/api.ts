@@ -3,7 +3,7 @@
  * Problem documents become ApiError with their detail, issues, location and runId.
  * Imports only types from the shared contracts, never the zod runtime.
  */
-import type { AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
+import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
 import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
@@ -13,6 +13,7 @@ import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts
 
 export type {
   ApiKeyView,
+  AuditAction,
   AuditEventView,
   AuditPage,
   CreatedKey,

@@ -3,6 +3,7 @@
  * what, on what, from which IP. Awaited, so an action the API confirmed is always in the log.
  */
 import type { Context } from "hono";
+import type { AuditAction } from "../lib/contracts/audit";
 import type { Principal } from "../lib/domain/access";
 import { appendAudit } from "../lib/infra/db/audit.repo";
 import { newId } from "../lib/infra/ids";
@@ -11,7 +12,7 @@ import type { AppEnv } from "./types";
 /** `actor` defaults to the request's credential; routes outside `requireAuth` (sessions) pass it. */
 export async function audit(
   c: Context<AppEnv>,
-  action: string,
+  action: AuditAction,
   target: string,
   detail: Record<string, unknown> = {},
   principal: Pick<Principal, "keyId" | "kind"> = c.get("principal"),

@@ -1,19 +1,28 @@
 /** Display helpers for the audit log. Pure. */
-import type { AuditEventView } from "../api";
+import type { AuditAction, AuditEventView } from "../api";
 
-/** Actions Kiln records today, offered as suggestions in the filter (any other name may be typed). */
-export const KNOWN_ACTIONS = [
-  "function.deploy",
-  "function.rollback",
-  "function.delete",
-  "key.create",
-  "key.revoke",
-  "token.mint",
-  "token.revoke",
-  "tokens.revoke_all",
-  "session.create",
-  "session.revoke",
-];
+/** Every action Kiln records (checked against the contract's enum; importing it would bundle zod). */
+const ACTIONS: Record<AuditAction, true> = {
+  "function.deploy": true,
+  "function.rollback": true,
+  "function.delete": true,
+  "function.grants": true,
+  "function.env": true,
+  "key.create": true,
+  "key.revoke": true,
+  "token.mint": true,
+  "token.revoke": true,
+  "tokens.revoke_all": true,
+  "session.create": true,
+  "session.revoke": true,
+  "secret.create": true,
+  "secret.update": true,
+  "secret.delete": true,
+  "secrets.rekey": true,
+};
+
+/** Offered as suggestions in the filter. */
+export const KNOWN_ACTIONS = Object.keys(ACTIONS);
 
 /** An event's details as short `name: value` pairs (objects as compact JSON), for a table cell. */
 export function detailPairs(detail: AuditEventView["detail"]): [string, string][] {

@@ -4,6 +4,27 @@
  */
 import { z } from "zod";
 
+/** Every action Kiln records. */
+export const AuditAction = z.enum([
+  "function.deploy",
+  "function.rollback",
+  "function.delete",
+  "function.grants",
+  "function.env",
+  "key.create",
+  "key.revoke",
+  "token.mint",
+  "token.revoke",
+  "tokens.revoke_all",
+  "session.create",
+  "session.revoke",
+  "secret.create",
+  "secret.update",
+  "secret.delete",
+  "secrets.rekey",
+]);
+export type AuditAction = z.infer<typeof AuditAction>;
+
 export const AuditQuery = z.strictObject({
   /** An API key id, or `admin`. */
   actor: z.string().max(64).optional(),
