@@ -137,4 +137,17 @@ export default defineFunction({
     await expectProblem(await api("/v1/tools/listed", { body: {} }), 404, "not_found");
     await expectProblem(await api("/v1/functions/listed", { method: "DELETE" }), 404, "not_found");
   });
+
+  it("keeps what the code declares for fields a deploy's manifest overrides leave out", async () => {
+    const code = `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), jobTimeoutMs: 5000, rateLimit: { requests: 5, perSeconds: 1 }, run: () => 1 });`;
+    const res = await api("/v1/functions", { body: { name: "declared", code, manifest: { description: "from the request" } } });
+    const version = await json(res);
+    expect(res.status).toBe(201);
+    expect(version.manifest).toMatchObject({
+      description: "from the request",
+      jobTimeoutMs: 5000,
+      rateLimit: { requests: 5, perSeconds: 1 },
+    });
+  });
 });

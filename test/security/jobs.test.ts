@@ -194,4 +194,18 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) { return 
     const id = await startJob("eavesdropper", {});
     expect(await waitForJob(id, ended)).toMatchObject({ status: "failed", error: { message: expect.stringContaining("reserved") } });
   });
+
+  it("refuses kiln-internal event types from callers too", async () => {
+    await deploy(
+      "listener",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), async run(_, ctx) { return (await ctx.waitForEvent("w", { type: "go" })).type; } });`,
+    );
+    const id = await startJob("listener", {});
+    for (const type of ["kiln-wake", "kiln-slot"]) {
+      const res = await api(`/v1/jobs/${id}/events`, { body: { type } });
+      expect((await expectProblem(res, 400, "validation_failed")).issues[0].path).toBe("/type");
+    }
+    await api(`/v1/jobs/${id}/cancel`, { method: "POST" });
+  });
 });

@@ -89,7 +89,11 @@ export const Manifest = z.strictObject({
 export type Manifest = z.infer<typeof Manifest>;
 
 /** What a deploy may set in the manifest; anything omitted comes from the code's defineFunction() or the defaults. */
-export const ManifestOverrides = Manifest.partial();
+export const ManifestOverrides = Manifest.extend({
+  // Without their defaults: a field the deploy request leaves out must not override the code's value.
+  jobTimeoutMs: Manifest.shape.jobTimeoutMs.unwrap(),
+  rateLimit: Manifest.shape.rateLimit.unwrap(),
+}).partial();
 export type ManifestOverrides = z.infer<typeof ManifestOverrides>;
 
 export const MAX_SOURCE_BYTES = 512 * 1024;

@@ -24,7 +24,10 @@ export const EventType = z
   .max(100)
   .regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]*$/, "letters, digits, '-' and '_', not starting with '-'");
 
-export const JobEventRequest = z.strictObject({ type: EventType, payload: z.unknown().default(null) });
+/** An event type a caller may send: Kiln's own (`kiln-…`: wake-ups, slots) are reserved. */
+export const PublicEventType = EventType.refine((t) => !t.startsWith("kiln-"), "event types starting with kiln- are reserved");
+
+export const JobEventRequest = z.strictObject({ type: PublicEventType, payload: z.unknown().default(null) });
 export type JobEventRequest = z.infer<typeof JobEventRequest>;
 
 export const ReplayRequest = z.strictObject({
