@@ -247,4 +247,6 @@ export const SCOPES = membersOf<Scope>({
   "secrets:read": true,
   "secrets:write": true,
   "audit:read": true,
+  "webhooks:read": true,
+  "webhooks:write": true,
 });
