@@ -171,6 +171,26 @@ export default defineFunction({
     await waitForDelivery(d.id, "processed");
   });
 
+  it("a redelivery after a crash between storing and starting starts the job once", async () => {
+    await deploy("wh-echo", ECHO_JOB);
+    const ep = await createEndpoint({ name: "crash", provider: "stripe", function: "wh-echo", secret: STRIPE_SECRET });
+    const payload = stripeEvent("evt_crash");
+    // The state a crash right after the delivery insert leaves: a stored delivery with no run.
+    await env.DB.prepare(
+      "insert into webhook_deliveries (id, endpoint_id, status, event_id, event_type, received_at, headers, payload) values (?, ?, 'accepted', ?, ?, ?, '{}', ?)",
+    )
+      .bind("dlv_crashed", ep.id, "evt_crash", "checkout.session.completed", Date.now(), payload)
+      .run();
+    const res = await deliver(ep.id, payload, { "stripe-signature": await stripeHeader(payload) });
+    expect(await res.json()).toEqual({ received: true, duplicate: true });
+    const d = await onlyDelivery(ep.id);
+    expect(d).toMatchObject({ id: "dlv_crashed", runId: expect.stringMatching(/^run_/) });
+    const again = await deliver(ep.id, payload, { "stripe-signature": await stripeHeader(payload) });
+    expect(again.status).toBe(200);
+    expect((await onlyDelivery(ep.id)).runId).toBe(d.runId);
+    expect(await waitForJob(d.runId, ended)).toMatchObject({ status: "succeeded", output: { event: { id: "evt_crash" } } });
+  });
+
   it("stores filtered events without starting a run", async () => {
     await deploy("wh-echo", ECHO_JOB);
     const ep = await createEndpoint({

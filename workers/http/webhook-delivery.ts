@@ -22,7 +22,7 @@ import {
   setDeliveryRun,
 } from "../lib/infra/db/webhooks.repo";
 import { newId } from "../lib/infra/ids";
-import { keyringOf } from "../lib/infra/sealing";
+import { keyringOf, SealingError } from "../lib/infra/sealing";
 import type { AppEnv } from "./types";
 
 /** The headers kept with a delivery and given to the function: type, delivery id, user agent. */
@@ -98,11 +98,26 @@ async function reject(c: Context<AppEnv>, endpoint: Endpoint, reason: string, no
   return answer(c, status, "signature verification failed");
 }
 
+/**
+ * The endpoint's active secrets, or null when they cannot be unsealed (KILN_SECRETS_KEY missing or
+ * changed): the sender gets a bare 503 and retries; the reason goes to the log, not to the sender.
+ */
+async function readSecrets(c: Context<AppEnv>, endpoint: Endpoint, now: number): Promise<string[] | null> {
+  try {
+    return await activeSecrets(await keyringOf(c.env), endpoint, now);
+  } catch (error) {
+    if (!(error instanceof SealingError)) throw error;
+    console.error(JSON.stringify({ msg: "webhook secrets unavailable", endpoint: endpoint.id, error: error.message }));
+    return null;
+  }
+}
+
 /** Verifies, stores and starts one delivery of a known, enabled endpoint. */
 export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, body: Uint8Array): Promise<Response> {
   const now = Date.now();
   const header = (name: string) => c.req.header(name) ?? null;
-  const secrets = await activeSecrets(await keyringOf(c.env), endpoint, now);
+  const secrets = await readSecrets(c, endpoint, now);
+  if (secrets === null) return c.text("temporarily unavailable", 503);
   const verdict = await verifyDelivery({ ...endpoint, header, body, secrets, now });
   if (!verdict.ok) return reject(c, endpoint, verdict.reason, now, verdict.reason === "bad_signature" ? 401 : 400);
   const text = new TextDecoder().decode(body);

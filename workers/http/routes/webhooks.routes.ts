@@ -23,10 +23,10 @@ import {
   sealSecret,
 } from "../../lib/infra/db/webhooks.repo";
 import { newId } from "../../lib/infra/ids";
-import { keyringOf } from "../../lib/infra/sealing";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { secretsKeyring } from "../secrets-keyring";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
 import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views";
@@ -71,7 +71,7 @@ export const webhooksRoutes = new Hono<AppEnv>()
       toleranceSeconds: req.toleranceSeconds,
       hmac: req.hmac ?? null,
       enabled: req.enabled,
-      secrets: [await sealSecret(await keyringOf(c.env), id, newId("wsk", now), secret, now, null)],
+      secrets: [await sealSecret(await secretsKeyring(c.env), id, newId("wsk", now), secret, now, null)],
       createdAt: now,
       updatedAt: now,
     };
@@ -127,7 +127,7 @@ export const webhooksRoutes = new Hono<AppEnv>()
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => ({ ...s, expiresAt: Math.min(s.expiresAt ?? expiresAt, expiresAt) }));
     const secret = req.secret ?? newSecret();
-    const fresh = await sealSecret(await keyringOf(c.env), endpoint.id, newId("wsk", now), secret, now, null);
+    const fresh = await sealSecret(await secretsKeyring(c.env), endpoint.id, newId("wsk", now), secret, now, null);
     const updated: Endpoint = { ...endpoint, secrets: [...kept, fresh], updatedAt: now };
     await saveEndpoint(c.get("db"), updated);
     await audit(c, "webhook.rotate", endpoint.id, { previousExpiresAt: new Date(expiresAt).toISOString() });
