@@ -144,6 +144,28 @@ describe("deliveries per provider", () => {
   });
 });
 
+describe("send test event", () => {
+  it("signs a sample with the endpoint's own newest secret and delivers it, for every provider", async () => {
+    await deploy("wh-echo", ECHO_JOB);
+    const hmac = { header: "x-sig", algorithm: "sha256", encoding: "hex", prefix: "sha256=", timestampHeader: "x-ts", idHeader: "x-id" };
+    const endpoints = [
+      await createEndpoint({ name: "t-stripe", provider: "stripe", function: "wh-echo", secret: STRIPE_SECRET }),
+      await createEndpoint({ name: "t-gh", provider: "github", function: "wh-echo" }),
+      await createEndpoint({ name: "t-std", provider: "standard", function: "wh-echo" }),
+      await createEndpoint({ name: "t-hmac", provider: "hmac", function: "wh-echo", hmac }),
+    ];
+    // After a rotation the sample is signed with the new secret.
+    await api(`/v1/webhooks/${endpoints[1].id}/rotate`, { body: { previousExpiresInSeconds: 0 } });
+    for (const ep of endpoints) {
+      const res = await api(`/v1/webhooks/${ep.id}/test`, { method: "POST" });
+      expect(await json(res), ep.provider).toEqual({ status: 200, accepted: true });
+      const d = await onlyDelivery(ep.id);
+      expect(d.runId, ep.provider).toMatch(/^run_/);
+      expect((await waitForJob(d.runId, ended)).output.event.type).toBe(ep.provider === "github" ? "ping" : "kiln.test");
+    }
+  });
+});
+
 describe("processing", () => {
   it("answers 2xx before the function has finished (a job waiting for an event)", async () => {
     await deploy(

@@ -37,12 +37,15 @@ const KEPT_HEADERS = [
 ];
 const MAX_EVENT_ID_CHARS = 256;
 
-function keptHeaders(c: Context<AppEnv>, endpoint: Endpoint): Record<string, string> {
+/** Lower-case header name → value, or null. */
+export type HeaderOf = (name: string) => string | null;
+
+function keptHeaders(header: HeaderOf, endpoint: Endpoint): Record<string, string> {
   const names = [...KEPT_HEADERS, endpoint.hmac?.idHeader, endpoint.hmac?.typeHeader, endpoint.hmac?.timestampHeader];
   const out: Record<string, string> = {};
   for (const name of names) {
-    const value = name ? c.req.header(name) : undefined;
-    if (name && value !== undefined) out[name] = value.slice(0, 512);
+    const value = name ? header(name) : null;
+    if (name && value !== null) out[name] = value.slice(0, 512);
   }
   return out;
 }
@@ -81,7 +84,7 @@ export async function startDeliveryJob(c: Context<AppEnv>, endpoint: Endpoint, d
 
 const answer = (c: Context<AppEnv>, status: 200 | 400 | 401, text: string) => c.text(text, status);
 
-async function reject(c: Context<AppEnv>, endpoint: Endpoint, reason: string, now: number, status: 400 | 401): Promise<Response> {
+async function reject(c: Context<AppEnv>, header: HeaderOf, endpoint: Endpoint, reason: string, now: number, status: 400 | 401) {
   const row: DeliveryRow = {
     id: newId("dlv", now),
     endpointId: endpoint.id,
@@ -91,7 +94,7 @@ async function reject(c: Context<AppEnv>, endpoint: Endpoint, reason: string, no
     eventType: null,
     runId: null,
     receivedAt: now,
-    headers: JSON.stringify(keptHeaders(c, endpoint)),
+    headers: JSON.stringify(keptHeaders(header, endpoint)),
     payload: null,
   };
   await insertRejected(c.get("db"), row);
@@ -112,18 +115,20 @@ async function readSecrets(c: Context<AppEnv>, endpoint: Endpoint, now: number):
   }
 }
 
-/** Verifies, stores and starts one delivery of a known, enabled endpoint. */
-export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, body: Uint8Array): Promise<Response> {
+/**
+ * Verifies, stores and starts one delivery of a known, enabled endpoint. `header` reads the
+ * delivery's headers (the request's, or a signed test event's).
+ */
+export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, body: Uint8Array, header: HeaderOf): Promise<Response> {
   const now = Date.now();
-  const header = (name: string) => c.req.header(name) ?? null;
   const secrets = await readSecrets(c, endpoint, now);
   if (secrets === null) return c.text("temporarily unavailable", 503);
   const verdict = await verifyDelivery({ ...endpoint, header, body, secrets, now });
-  if (!verdict.ok) return reject(c, endpoint, verdict.reason, now, verdict.reason === "bad_signature" ? 401 : 400);
+  if (!verdict.ok) return reject(c, header, endpoint, verdict.reason, now, verdict.reason === "bad_signature" ? 401 : 400);
   const text = new TextDecoder().decode(body);
   const payload = parsePayload(text);
   const { id: eventId, type } = eventIdentity(endpoint.provider, endpoint.hmac, header, payload, await sha256Hex(body));
-  if (eventId === null || eventId.length > MAX_EVENT_ID_CHARS) return reject(c, endpoint, "no_event_id", now, 400);
+  if (eventId === null || eventId.length > MAX_EVENT_ID_CHARS) return reject(c, header, endpoint, "no_event_id", now, 400);
   const filtered = !matchesFilter(endpoint.events, type);
   const { row, created } = await insertVerified(c.get("db"), {
     id: newId("dlv", now),
@@ -134,7 +139,7 @@ export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, bo
     eventType: type,
     runId: null,
     receivedAt: now,
-    headers: JSON.stringify(keptHeaders(c, endpoint)),
+    headers: JSON.stringify(keptHeaders(header, endpoint)),
     payload: text,
   });
   // A redelivery after a crash between storing and starting still starts the job (once).

@@ -20,6 +20,6 @@ export const hooksRoutes = new Hono<AppEnv>().post(
     if (!endpoint) return c.body(null, 404);
     if (!endpoint.enabled) return c.body(null, 410);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    return receiveDelivery(c, endpoint, body);
+    return receiveDelivery(c, endpoint, body, (name) => c.req.header(name) ?? null);
   },
 );

@@ -11,6 +11,7 @@ import {
   RotateWebhookRequest,
   UpdateWebhookRequest,
 } from "../../lib/contracts/webhooks";
+import { signSample } from "../../lib/domain/webhook-sign";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import {
   deleteEndpoint,
@@ -19,6 +20,7 @@ import {
   insertEndpoint,
   listDeliveries,
   listEndpoints,
+  newestSecret,
   saveEndpoint,
   sealSecret,
 } from "../../lib/infra/db/webhooks.repo";
@@ -29,6 +31,7 @@ import { authorize } from "../middleware/auth";
 import { secretsKeyring } from "../secrets-keyring";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
+import { receiveDelivery } from "../webhook-delivery";
 import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views";
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
@@ -132,6 +135,25 @@ export const webhooksRoutes = new Hono<AppEnv>()
     await saveEndpoint(c.get("db"), updated);
     await audit(c, "webhook.rotate", endpoint.id, { previousExpiresAt: new Date(expiresAt).toISOString() });
     return c.json({ ...webhookView(updated, origin(c)), secret });
+  })
+  // "Send test event": a sample signed with the endpoint's newest secret, through the same path as a real delivery.
+  .post("/:id/test", async (c) => {
+    const endpoint = await endpointFor(c, "webhooks:write");
+    if (!endpoint.enabled) throw new AppError("conflict", 409, "this endpoint is disabled; enable it to send a test event");
+    const now = Date.now();
+    const secret = await newestSecret(await secretsKeyring(c.env), endpoint);
+    if (secret === null) throw new AppError("conflict", 409, "this endpoint has no signing secret");
+    const sample = await signSample(
+      endpoint.provider,
+      endpoint.hmac,
+      secret,
+      newId(endpoint.provider === "stripe" ? "evt_test" : "msg_test", now),
+      now,
+    );
+    const header = (name: string) => sample.headers[name] ?? null;
+    const res = await receiveDelivery(c, endpoint, new TextEncoder().encode(sample.body), header);
+    await audit(c, "webhook.test", endpoint.id);
+    return c.json({ status: res.status, accepted: res.ok });
   })
   .get("/:id/deliveries", async (c) => {
     const endpoint = await endpointFor(c, "webhooks:read");

@@ -72,7 +72,7 @@ function githubScheme(d: DeliveryToVerify): Scheme | VerifyFailure {
   const header = d.header("x-hub-signature-256");
   if (header === null) return "missing_header";
   const signature = header.startsWith("sha256=") ? fromHex(header.slice(7)) : null;
-  if (!signature || signature.length !== 32) return "malformed_header";
+  if (signature?.length !== 32) return "malformed_header";
   return { signedPrefix: "", signatures: [signature], hash: "SHA-256", keyOf: utf8Key };
 }
 

@@ -70,6 +70,12 @@ export async function activeSecrets(ring: Keyring, e: Endpoint, now: number): Pr
   return Promise.all(live.map((s) => unseal(ring, { ...s, id: e.id, name: s.id })));
 }
 
+/** The most recently added secret (the one a rotation returned), for signing a test event. */
+export async function newestSecret(ring: Keyring, e: Endpoint): Promise<string | null> {
+  const s = e.secrets.at(-1);
+  return s ? unseal(ring, { ...s, id: e.id, name: s.id }) : null;
+}
+
 export async function insertEndpoint(db: Db, e: Endpoint): Promise<void> {
   await db.insert(webhookEndpoints).values(rowOf(e));
 }
