@@ -231,6 +231,10 @@ export default defineFunction({
     expect(byEvent.evt_f1).toMatchObject({ status: "filtered", runId: null });
     expect(byEvent.evt_f2.runId).toMatch(/^run_/);
     expect((await deliveries(ep.id, "?status=filtered")).map((d: any) => d.eventId)).toEqual(["evt_f1"]);
+    // Replaying a filtered event runs it anyway, and the delivery follows that run.
+    const replay = await json(await api(`/v1/deliveries/${byEvent.evt_f1.id}/replay`, { method: "POST" }));
+    expect(await waitForJob(replay.id, ended)).toMatchObject({ status: "succeeded", trigger: "replay" });
+    expect(await waitForDelivery(byEvent.evt_f1.id, "processed")).toMatchObject({ runId: replay.id });
   });
 
   it("a failing event ends in the dead-letter list, shows as failed, and a replay processes it", async () => {

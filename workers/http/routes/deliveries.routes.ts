@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
-import { type DeliveryWithRun, type Endpoint, getDelivery, getEndpoint, setDeliveryRun } from "../../lib/infra/db/webhooks.repo";
+import { type DeliveryWithRun, type Endpoint, getDelivery, getEndpoint, markReplayed } from "../../lib/infra/db/webhooks.repo";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
@@ -38,7 +38,7 @@ export const deliveriesRoutes = new Hono<AppEnv>()
       trigger: "replay",
       ...(d.runId ? { parentRunId: d.runId } : {}),
     });
-    await setDeliveryRun(c.get("db"), d.id, run.id, null);
+    await markReplayed(c.get("db"), d.id, run.id);
     await audit(c, "webhook.replay", d.id, { endpoint: e.id, runId: run.id });
     return c.json(
       { id: run.id, status: run.status, parentRunId: d.runId, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },

@@ -145,6 +145,11 @@ export async function setDeliveryRun(db: Db, id: string, runId: string | null, r
   await db.update(webhookDeliveries).set({ runId, reason }).where(eq(webhookDeliveries.id, id));
 }
 
+/** A replay: the delivery follows its new run (a filtered one becomes accepted: it now has work). */
+export async function markReplayed(db: Db, id: string, runId: string): Promise<void> {
+  await db.update(webhookDeliveries).set({ runId, reason: null, status: "accepted" }).where(eq(webhookDeliveries.id, id));
+}
+
 export async function deleteDelivery(db: Db, id: string): Promise<void> {
   await db.delete(webhookDeliveries).where(eq(webhookDeliveries.id, id));
 }
