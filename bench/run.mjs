@@ -15,6 +15,7 @@ import { benchJobStart } from "./job-start.mjs";
 import { abortMeasurement } from "./lib/measure.mjs";
 import { loud } from "./lib/report.mjs";
 import { benchToolCall } from "./tool-call.mjs";
+import { benchWebhookAck } from "./webhook-ack.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -26,6 +27,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const suites = [
   { name: "tool-call", run: benchToolCall },
   { name: "job-start", run: benchJobStart },
+  { name: "webhook-ack", run: benchWebhookAck },
   { name: "breakdown", run: benchBreakdown, optIn: true },
 ];
 

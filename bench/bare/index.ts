@@ -1,10 +1,31 @@
 /**
- * The baseline for the tool-call benchmark: parse the JSON body, return it as JSON. No auth, no
- * storage, no isolate. GET answers { ok: true } so the local server starter sees it healthy.
+ * The baseline for the benchmarks: parse the JSON body, return it as JSON (tool-call); under
+ * /hooks/, verify a Stripe-style signature with the bench secret and answer (webhook-ack). No
+ * auth, no storage, no isolate. GET answers { ok: true } so the local server starter sees it healthy.
  */
+const BENCH_STRIPE_SECRET = "whsec_kiln_bench_0123456789abcdef"; // bench/webhook-ack.mjs signs with it
+const encoder = new TextEncoder();
+
+async function verifyStripe(request: Request): Promise<Response> {
+  const body = new Uint8Array(await request.arrayBuffer());
+  const parts = (request.headers.get("stripe-signature") ?? "").split(",").map((p) => p.split("="));
+  const t = parts.find(([k]) => k === "t")?.[1] ?? "";
+  const v1 = parts.find(([k]) => k === "v1")?.[1] ?? "";
+  if (!/^\d+$/.test(t) || !/^[0-9a-f]{64}$/.test(v1) || Math.abs(Date.now() / 1000 - Number(t)) > 300)
+    return new Response("signature verification failed", { status: 400 });
+  const key = await crypto.subtle.importKey("raw", encoder.encode(BENCH_STRIPE_SECRET), { name: "HMAC", hash: "SHA-256" }, false, [
+    "verify",
+  ]);
+  const signed = new Uint8Array([...encoder.encode(`${t}.`), ...body]);
+  const signature = Uint8Array.from(v1.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+  if (!(await crypto.subtle.verify("HMAC", key, signature, signed))) return new Response("signature verification failed", { status: 401 });
+  return Response.json({ received: true });
+}
+
 export default {
   async fetch(request: Request): Promise<Response> {
     if (request.method !== "POST") return Response.json({ ok: true });
+    if (new URL(request.url).pathname.startsWith("/hooks/")) return verifyStripe(request);
     try {
       return Response.json(await request.json());
     } catch {

@@ -10,6 +10,15 @@ import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
+import type {
+  CreateWebhookRequest,
+  DeliveryStatus,
+  DeliveryView,
+  UpdateWebhookRequest,
+  WebhookProvider,
+  WebhookView,
+  WebhookWithSecret,
+} from "../../workers/lib/contracts/webhooks";
 
 export type {
   ApiKeyView,
@@ -17,6 +26,8 @@ export type {
   AuditEventView,
   AuditPage,
   CreatedKey,
+  DeliveryStatus,
+  DeliveryView,
   FunctionConfigView,
   FunctionView,
   JobState,
@@ -27,7 +38,16 @@ export type {
   Scope,
   SecretView,
   VersionView,
+  WebhookProvider,
+  WebhookView,
+  WebhookWithSecret,
 };
+
+/** One page of a webhook endpoint's deliveries, newest first. */
+export interface DeliveryPage {
+  items: DeliveryView[];
+  nextCursor: string | null;
+}
 
 /** An error answered by the API (or a network failure, with status 0). */
 export class ApiError extends Error {
@@ -155,7 +175,7 @@ export interface ToolCallResult {
   error: ApiError | null;
 }
 
-function pageQuery(filter: RunsFilter | AuditFilter, cursor?: string): URLSearchParams {
+function pageQuery(filter: RunsFilter | AuditFilter | { status?: string }, cursor?: string): URLSearchParams {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
   if (cursor) params.set("cursor", cursor);
@@ -211,6 +231,19 @@ export const api = {
   putGrants: (name: string, secrets: string[]) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/grants`, { secrets }),
   putEnv: (name: string, env: Record<string, string>) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/env`, { env }),
 
+  webhooks: () => request<{ items: WebhookView[] }>("GET", "/v1/webhooks").then((r) => r.items),
+  webhook: (id: string) => request<WebhookView>("GET", `/v1/webhooks/${enc(id)}`),
+  createWebhook: (body: Partial<CreateWebhookRequest>) => request<WebhookWithSecret>("POST", "/v1/webhooks", body),
+  updateWebhook: (id: string, patch: UpdateWebhookRequest) => request<WebhookView>("PATCH", `/v1/webhooks/${enc(id)}`, patch),
+  deleteWebhook: (id: string) => request<void>("DELETE", `/v1/webhooks/${enc(id)}`),
+  rotateWebhook: (id: string, previousExpiresInSeconds: number) =>
+    request<WebhookWithSecret>("POST", `/v1/webhooks/${enc(id)}/rotate`, { previousExpiresInSeconds }),
+  /** Signs a sample event with the endpoint's own secret and delivers it; `status` is what /hooks answered. */
+  testWebhook: (id: string) => request<{ status: number; accepted: boolean }>("POST", `/v1/webhooks/${enc(id)}/test`),
+  deliveries: (id: string, status?: DeliveryStatus, cursor?: string) =>
+    request<DeliveryPage>("GET", `/v1/webhooks/${enc(id)}/deliveries?${pageQuery({ status }, cursor)}`),
+  replayDelivery: (id: string) => request<StartedJob>("POST", `/v1/deliveries/${enc(id)}/replay`),
+
   async callTool(name: string, input: unknown): Promise<ToolCallResult> {
     const started = performance.now();
     const res = await send("POST", `/v1/tools/${enc(name)}`, input);
@@ -248,4 +281,6 @@ export const SCOPES = membersOf<Scope>({
   "secrets:read": true,
   "secrets:write": true,
   "audit:read": true,
+  "webhooks:read": true,
+  "webhooks:write": true,
 });

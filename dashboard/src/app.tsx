@@ -14,6 +14,8 @@ import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
 import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
+import { WebhookPage } from "./pages/webhook-page";
+import { WebhooksPage } from "./pages/webhooks-page";
 import { Link, match, navigate, useLocation } from "./router";
 
 function Redirect({ to }: { to: string }) {
@@ -48,6 +50,9 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
   if (match("/secrets", path)) return <SecretsPage session={session} />;
+  if (match("/webhooks", path)) return <WebhooksPage session={session} />;
+  const hook = match("/webhooks/:id", path);
+  if (hook) return <WebhookPage key={hook.id} id={hook.id!} session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>

@@ -7,19 +7,24 @@ import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
 import { auditRoutes } from "./routes/audit.routes";
+import { deliveriesRoutes } from "./routes/deliveries.routes";
 import { functionConfigRoutes } from "./routes/function-config.routes";
 import { functionsRoutes } from "./routes/functions.routes";
+import { hooksRoutes } from "./routes/hooks.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
 import { runsRoutes } from "./routes/runs.routes";
 import { secretsRoutes } from "./routes/secrets.routes";
 import { sessionRoutes } from "./routes/session.routes";
 import { toolsRoutes } from "./routes/tools.routes";
+import { webhooksRoutes } from "./routes/webhooks.routes";
 import type { AppEnv } from "./types";
 
 export const app = new Hono<AppEnv>()
   .use(requestContext)
   .get("/healthz", (c) => c.json({ ok: true }))
+  // Public: a webhook's signature is its credential (its own 1 MiB body limit is in the route).
+  .route("/hooks", hooksRoutes)
   .use("/v1/*", limitBodies)
   .route("/v1/session", sessionRoutes)
   .use("/v1/*", requireAuth)
@@ -32,5 +37,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/tokens", tokensRoutes)
   .route("/v1/audit", auditRoutes)
   .route("/v1/secrets", secretsRoutes)
+  .route("/v1/webhooks", webhooksRoutes)
+  .route("/v1/deliveries", deliveriesRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

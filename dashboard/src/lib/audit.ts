@@ -19,6 +19,12 @@ const ACTIONS: Record<AuditAction, true> = {
   "secret.update": true,
   "secret.delete": true,
   "secrets.rekey": true,
+  "webhook.create": true,
+  "webhook.update": true,
+  "webhook.delete": true,
+  "webhook.rotate": true,
+  "webhook.test": true,
+  "webhook.replay": true,
 };
 
 /** Offered as suggestions in the filter. */

@@ -22,6 +22,12 @@ export const AuditAction = z.enum([
   "secret.update",
   "secret.delete",
   "secrets.rekey",
+  "webhook.create",
+  "webhook.update",
+  "webhook.delete",
+  "webhook.rotate",
+  "webhook.test",
+  "webhook.replay",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -17,6 +17,8 @@ export const Scope = z.enum([
   "secrets:read",
   "secrets:write",
   "audit:read",
+  "webhooks:read",
+  "webhooks:write",
 ]);
 export type Scope = z.infer<typeof Scope>;
 

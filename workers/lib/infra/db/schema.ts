@@ -214,3 +214,56 @@ export const auditEvents = sqliteTable(
   },
   (t) => [index("audit_action_id").on(t.action, t.id), index("audit_actor_id").on(t.actorKeyId, t.id)],
 );
+
+/**
+ * Webhook endpoints. Signing secrets are sealed (see lib/infra/sealing) with `<endpoint id>:<secret
+ * id>` as associated data, kept as a JSON array of `{ id, ciphertext, iv, keyId, createdAt,
+ * expiresAt }` (two during a rotation).
+ */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** stripe | github | standard | hmac */
+  provider: text("provider").notNull(),
+  functionName: text("function_name").notNull(),
+  /** JSON array of event-type patterns, or null for all. */
+  events: text("events"),
+  toleranceSeconds: integer("tolerance_seconds").notNull(),
+  /** JSON HmacScheme for the generic provider, else null. */
+  hmac: text("hmac"),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  secrets: text("secrets").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Deliveries: verified ones (stored before the 2xx, one per provider event id and endpoint) and a
+ * bounded recent list of rejected ones. `processed`/`failed` are not stored: they come from the run.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    /** Time-ordered id (`dlv_…`). */
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    /** rejected | accepted | filtered */
+    status: text("status").notNull(),
+    reason: text("reason"),
+    /** The provider's event id; null for rejected deliveries (several may share none). */
+    eventId: text("event_id"),
+    eventType: text("event_type"),
+    /** The latest run this delivery started (a replay moves it to the new run). */
+    runId: text("run_id"),
+    receivedAt: integer("received_at").notNull(),
+    /** JSON object: the headers that matter (type, delivery id, user agent). */
+    headers: text("headers").notNull(),
+    /** The raw body as text; null for rejected deliveries. */
+    payload: text("payload"),
+  },
+  (t) => [
+    index("webhook_deliveries_endpoint_id").on(t.endpointId, t.id),
+    index("webhook_deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
+    uniqueIndex("webhook_deliveries_event").on(t.endpointId, t.eventId),
+  ],
+);

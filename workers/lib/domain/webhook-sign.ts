@@ -1,0 +1,56 @@
+/**
+ * Signing a sample delivery the way each provider would, for an endpoint's "send test event":
+ * the exact inverse of ./webhook-verify. Pure: the clock, the id and the secret are passed in.
+ * Imports only contracts.
+ */
+import type { HmacScheme, WebhookProvider } from "../contracts/webhooks";
+
+const encoder = new TextEncoder();
+
+const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+async function hmac(hash: "SHA-256" | "SHA-1", key: Uint8Array, text: string): Promise<Uint8Array> {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(text)));
+}
+
+export interface SampleDelivery {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A small test event of type `kiln.test` (GitHub: a `ping`), signed with `secret`. */
+export async function signSample(
+  provider: WebhookProvider,
+  scheme: HmacScheme | null,
+  secret: string,
+  id: string,
+  now: number,
+): Promise<SampleDelivery> {
+  const t = String(Math.floor(now / 1000));
+  const ua = { "user-agent": "Kiln-Test-Event/1" };
+  if (provider === "stripe") {
+    const body = JSON.stringify({ id, object: "event", type: "kiln.test", created: Number(t), data: { object: {} } });
+    const v1 = toHex(await hmac("SHA-256", encoder.encode(secret), `${t}.${body}`));
+    return { body, headers: { ...ua, "stripe-signature": `t=${t},v1=${v1}` } };
+  }
+  if (provider === "github") {
+    const body = JSON.stringify({ zen: "Sent from Kiln's dashboard.", hook_id: 0 });
+    const signature = `sha256=${toHex(await hmac("SHA-256", encoder.encode(secret), body))}`;
+    return { body, headers: { ...ua, "x-hub-signature-256": signature, "x-github-delivery": id, "x-github-event": "ping" } };
+  }
+  const body = JSON.stringify({ type: "kiln.test", timestamp: new Date(now).toISOString(), data: {} });
+  if (provider === "standard") {
+    const key = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (ch) => ch.charCodeAt(0));
+    const signature = `v1,${toBase64(await hmac("SHA-256", key, `${id}.${t}.${body}`))}`;
+    return { body, headers: { ...ua, "webhook-id": id, "webhook-timestamp": t, "webhook-signature": signature } };
+  }
+  const s = scheme ?? { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "" };
+  const mac = await hmac(s.algorithm === "sha1" ? "SHA-1" : "SHA-256", encoder.encode(secret), s.timestampHeader ? `${t}.${body}` : body);
+  const headers: Record<string, string> = { ...ua, [s.header]: `${s.prefix}${s.encoding === "hex" ? toHex(mac) : toBase64(mac)}` };
+  if (s.timestampHeader) headers[s.timestampHeader] = t;
+  if (s.idHeader) headers[s.idHeader] = id;
+  if (s.typeHeader) headers[s.typeHeader] = "kiln.test";
+  return { body, headers };
+}
