@@ -60,7 +60,15 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Functions", level: 1 }).waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Functions", "Runs", "Jobs", "Secrets", "API keys", "Audit log"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Functions",
+      "Runs",
+      "Jobs",
+      "Webhooks",
+      "Secrets",
+      "API keys",
+      "Audit log",
+    ]);
     // The key is never kept in the browser: only the HttpOnly cookie is.
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
     expect(stored).not.toContain(adminKey);
