@@ -248,4 +248,6 @@ export const SCOPES = membersOf<Scope>({
   "secrets:read": true,
   "secrets:write": true,
   "audit:read": true,
+  "schedules:read": true,
+  "schedules:write": true,
 });

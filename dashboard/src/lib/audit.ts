@@ -19,6 +19,12 @@ const ACTIONS: Record<AuditAction, true> = {
   "secret.update": true,
   "secret.delete": true,
   "secrets.rekey": true,
+  "schedule.create": true,
+  "schedule.update": true,
+  "schedule.delete": true,
+  "schedule.pause": true,
+  "schedule.resume": true,
+  "schedule.trigger": true,
 };
 
 /** Offered as suggestions in the filter. */

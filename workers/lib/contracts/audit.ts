@@ -22,6 +22,12 @@ export const AuditAction = z.enum([
   "secret.update",
   "secret.delete",
   "secrets.rekey",
+  "schedule.create",
+  "schedule.update",
+  "schedule.delete",
+  "schedule.pause",
+  "schedule.resume",
+  "schedule.trigger",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

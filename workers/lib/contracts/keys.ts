@@ -17,6 +17,8 @@ export const Scope = z.enum([
   "secrets:read",
   "secrets:write",
   "audit:read",
+  "schedules:read",
+  "schedules:write",
 ]);
 export type Scope = z.infer<typeof Scope>;
 
