@@ -39,13 +39,17 @@ export async function deleteSchedule(db: Db, id: string): Promise<boolean> {
 }
 
 /** Unpaused schedules whose next fire time has come, through the (paused, next_fire_at) index. */
-export async function listDueSchedules(db: Db, now: number, limit = 200): Promise<ScheduleRow[]> {
+export function dueSchedulesQuery(db: Db, now: number, limit = 200) {
   return db
     .select()
     .from(schedules)
     .where(and(eq(schedules.paused, false), lte(schedules.nextFireAt, now)))
     .orderBy(asc(schedules.nextFireAt))
     .limit(limit);
+}
+
+export async function listDueSchedules(db: Db, now: number, limit = 200): Promise<ScheduleRow[]> {
+  return dueSchedulesQuery(db, now, limit);
 }
 
 /** The tick's write: only if nobody moved the schedule since it was read (a racing tick did the same work). */
