@@ -94,6 +94,27 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) { await c
     await api(`/v1/jobs/${run.id}/cancel`, { method: "POST" });
   });
 
+  it("tells the job its schedule and slot in ctx.run.schedule", async () => {
+    await deploy(
+      "sched-whoami",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({}), run: (_, ctx) => ({ trigger: ctx.run.trigger, schedule: ctx.run.schedule ?? null }) });`,
+    );
+    const { id, first } = await schedule("sched-whoami");
+    await tick(first);
+    const [run] = await slotRuns(id);
+    const done = await waitForJob(run.id, (j) => j.status === "succeeded");
+    expect(done.output).toEqual({ trigger: "schedule", schedule: { id, slot: new Date(first).toISOString() } });
+  });
+
+  it("reserves the sched: idempotency key prefix, so a caller cannot take a slot's place", async () => {
+    const { id, first } = await schedule("sched-quick", { overlap: "allow" });
+    const key = `sched:${id}:${new Date(first).toISOString()}`;
+    const res = await api("/v1/jobs", { body: { function: "sched-quick", input: { other: 1 } }, headers: { "idempotency-key": key } });
+    expect((await expectProblem(res, 400, "validation_failed")).issues[0].path).toMatch(/^\/headers\/idempotency-key/);
+    await tick(first);
+    expect(await slotRuns(id)).toHaveLength(1);
+  });
+
   it("reads due schedules through the (paused, next_fire_at) index, never a table scan", async () => {
     const { sql, params } = dueSchedulesQuery(database(env.DB), Date.now()).toSQL();
     const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)

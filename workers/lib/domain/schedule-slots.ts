@@ -5,6 +5,19 @@
  */
 import { Cron } from "croner";
 
+/**
+ * The idempotency key of a schedule's run: `sched:<id>:<slot ISO>` for a slot (one run per slot),
+ * `sched:<id>:now:<unique>` for a manual trigger. The run carries its schedule only through it.
+ */
+export const scheduleRunKey = (scheduleId: string, slot: string) => `sched:${scheduleId}:${slot}`;
+
+/** The schedule (and slot, null for a manual trigger) a run's idempotency key names, if any. */
+export function scheduleOfRunKey(key: string | null): { id: string; slot: string | null } | null {
+  const m = key?.match(/^sched:([^:]+):(.+)$/);
+  if (!m?.[1] || !m[2]) return null;
+  return { id: m[1], slot: m[2].startsWith("now:") ? null : m[2] };
+}
+
 export type OverlapPolicy = "skip" | "buffer_one" | "allow";
 export type CatchUpPolicy = "skip" | "latest" | "all";
 

@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, gte, lt, lte, notInArray } from "drizzle-orm";
 import { TERMINAL_STATUSES } from "../../contracts/runs";
+import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
 import type { RunRow } from "./runs.repo";
 import { runs, schedules } from "./schema";
@@ -11,8 +12,7 @@ import { runs, schedules } from "./schema";
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type NewSchedule = typeof schedules.$inferInsert;
 
-/** The idempotency key of a schedule's run; `slot` is an ISO time or `now:<id>` for a manual trigger. */
-export const scheduleRunKey = (scheduleId: string, slot: string) => `sched:${scheduleId}:${slot}`;
+export { scheduleRunKey };
 
 export async function insertSchedule(db: Db, row: NewSchedule): Promise<ScheduleRow> {
   const [inserted] = await db.insert(schedules).values(row).returning();
