@@ -69,6 +69,35 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) { await c
     await api(`/v1/jobs/${runs[0].id}/cancel`, { method: "POST" });
   });
 
+  it("overlap buffer_one holds the newest slot while a run is live and starts it once that run ended", async () => {
+    const { id, first } = await schedule("sched-slow", { overlap: "buffer_one" });
+    await tick(first);
+    const [live] = await slotRuns(id);
+    await tick(first + HOUR);
+    await tick(first + 2 * HOUR);
+    expect(await slotRuns(id)).toHaveLength(1);
+    expect((await api(`/v1/jobs/${live.id}/cancel`, { method: "POST" })).status).toBe(200);
+    // The next minute, not the next hour: the held slot (the newest, first + 2 h) starts.
+    await tick(first + 2 * HOUR + 60_000);
+    const runs = await slotRuns(id);
+    expect(runs).toHaveLength(2);
+    const held = await json(await api(`/v1/jobs/${runs[0].id}`));
+    expect(held.idempotencyKey).toBe(`sched:${id}:${new Date(first + 2 * HOUR).toISOString()}`);
+    await api(`/v1/jobs/${runs[0].id}/cancel`, { method: "POST" });
+  });
+
+  it("after a gap of hours, catch-up all starts every missed slot and latest only the newest", async () => {
+    const all = await schedule("sched-quick", { overlap: "allow", catchUp: "all" });
+    const latest = await schedule("sched-quick", { overlap: "allow", catchUp: "latest" });
+    await tick(all.first + 4 * HOUR + 10 * 60_000);
+    expect(await slotRuns(all.id)).toHaveLength(5);
+    const [only] = await slotRuns(latest.id);
+    expect((await slotRuns(latest.id)).length).toBe(1);
+    expect((await json(await api(`/v1/jobs/${only.id}`))).idempotencyKey).toBe(
+      `sched:${latest.id}:${new Date(latest.first + 4 * HOUR).toISOString()}`,
+    );
+  });
+
   it("a paused schedule fires nothing; resumed with catch-up skip it fires no missed slot, then the next on time", async () => {
     const { id, first } = await schedule("sched-quick", { catchUp: "skip" });
     expect((await api(`/v1/schedules/${id}/pause`, { method: "POST" })).status).toBe(200);

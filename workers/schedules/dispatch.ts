@@ -44,6 +44,14 @@ async function fireSlot(env: Env, ctx: Ctx, db: Db, fn: ActiveFunction, row: Sch
   }
 }
 
+/** Why the slots cannot start (the target changed since the schedule was made), or null. */
+function cannotFire(fn: ActiveFunction | null, row: ScheduleRow): string | null {
+  if (!fn) return "the function is gone";
+  if (!fn.manifest.exposures.job) return "the function's active version has no job exposure";
+  const issues = validateInput(fn.versionId, fn.manifest.input, JSON.parse(row.input));
+  return issues.length > 0 ? "its input no longer matches the function's input schema" : null;
+}
+
 /** One schedule's part of the tick; returns how many runs it started. */
 async function dispatchOne(env: Env, ctx: Ctx, db: Db, row: ScheduleRow, now: number): Promise<number> {
   const parsed = parseCron(row.cron, row.timezone);
@@ -56,13 +64,9 @@ async function dispatchOne(env: Env, ctx: Ctx, db: Db, row: ScheduleRow, now: nu
   const live = fn !== null && row.overlap !== "allow" && (await hasLiveRun(db, fn.functionId, row.id));
   const plan = planTick(scheduleState(row, parsed.cron), now, live);
   let started = 0;
-  const issues = fn ? validateInput(fn.versionId, fn.manifest.input, JSON.parse(row.input)) : [];
-  if (plan.fire.length > 0 && (!fn?.manifest.exposures.job || issues.length > 0)) {
-    const why = fn ? (issues.length > 0 ? "its input no longer matches the schema" : "no job exposure") : "the function is gone";
-    console.warn(JSON.stringify({ msg: "schedule slots skipped", scheduleId: row.id, slots: plan.fire.length, why }));
-  } else if (fn) {
-    for (const slot of plan.fire) if (await fireSlot(env, ctx, db, fn, row, slot)) started++;
-  }
+  const why = plan.fire.length === 0 ? null : cannotFire(fn, row);
+  if (why) console.warn(JSON.stringify({ msg: "schedule slots skipped", scheduleId: row.id, slots: plan.fire.length, why }));
+  else if (fn) for (const slot of plan.fire) if (await fireSlot(env, ctx, db, fn, row, slot)) started++;
   await advanceSchedule(db, row, plan);
   return started;
 }

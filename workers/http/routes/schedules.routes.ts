@@ -6,7 +6,13 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
-import { CreateScheduleRequest, PreviewQuery, type ScheduleView, UpdateScheduleRequest } from "../../lib/contracts/schedules";
+import {
+  CreateScheduleRequest,
+  PreviewQuery,
+  type ScheduleDetail,
+  type ScheduleView,
+  UpdateScheduleRequest,
+} from "../../lib/contracts/schedules";
 import { canTouchFunction } from "../../lib/domain/access";
 import { isoInZone, nextFireAt, nextSlots, parseCron } from "../../lib/domain/schedule-slots";
 import { type ActiveFunction, getActiveFunction } from "../../lib/infra/db/functions.repo";
@@ -24,6 +30,7 @@ import { newId } from "../../lib/infra/ids";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
+import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { assertValidInput, readBody, readQuery } from "../validate";
 
@@ -141,7 +148,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const origin = new URL(c.req.url).origin;
     const recentRuns = runs.map((r) => ({
       id: r.id,
-      status: r.status as never,
+      status: r.status as ScheduleDetail["recentRuns"][number]["status"],
       trigger: r.trigger,
       createdAt: new Date(r.createdAt).toISOString(),
       url: `${origin}/v1/jobs/${r.id}`,
@@ -183,6 +190,8 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const row = await scheduleFor(c, "schedules:write");
     authorize(c, "schedules:write", row.functionName);
     const fn = await jobFunction(c, row.functionName);
+    // Run now is a job start like POST /v1/jobs: the same rate limits apply.
+    await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
     const key = scheduleRunKey(row.id, `now:${newId("trg")}`);
     const { run } = await startJob(c.env, c.executionCtx, c.get("db"), fn, JSON.parse(row.input), {
       trigger: "manual",
