@@ -76,6 +76,12 @@ describe("schedules API", () => {
     const detail = await json(await api(`/v1/schedules/${id}`));
     expect(detail.recentRuns).toEqual([expect.objectContaining({ id: started.id, trigger: "manual" })]);
     expect(detail.recentRuns[0].url).toMatch(new RegExp(`/v1/jobs/${started.id}$`));
+    // The runs and jobs lists filter by schedule.
+    await api("/v1/jobs", { body: { function: "sched-summarize", input: { repo: "x/y" } } });
+    for (const list of ["/v1/runs", "/v1/jobs"]) {
+      const page = await json(await api(`${list}?schedule=${id}`));
+      expect(page.items.map((r: any) => r.id)).toEqual([started.id]);
+    }
   });
 
   it("answers 400 naming the field for a bad expression, zone or input, 404 for a function without job exposure", async () => {
