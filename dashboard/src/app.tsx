@@ -12,6 +12,7 @@ import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
+import { SchedulesPage } from "./pages/schedules-page";
 import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
 import { Link, match, navigate, useLocation } from "./router";
@@ -48,6 +49,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
   if (match("/secrets", path)) return <SecretsPage session={session} />;
+  if (match("/schedules", path)) return <SchedulesPage session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>
