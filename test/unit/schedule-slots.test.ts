@@ -129,6 +129,7 @@ describe("parsing", () => {
     expect(parseCron("0 9 * * *", "Mars/Olympus")).toMatchObject({ ok: false, reason: "bad_zone" });
     expect(parseCron("61 9 * * *", "UTC")).toMatchObject({ ok: false, reason: "bad_cron", message: expect.stringMatching(/minute/) });
     expect(parseCron("0 0 9 * * *", "UTC")).toMatchObject({ ok: false, reason: "bad_cron", message: expect.stringMatching(/5 fields/) });
+    expect(parseCron("0 0 31 2 *", "UTC")).toMatchObject({ ok: false, reason: "bad_cron", message: expect.stringMatching(/never fires/) });
     expect(parseCron("0 9 * * 1-5", "Europe/Berlin")).toMatchObject({ ok: true });
   });
 });
@@ -153,6 +154,11 @@ describe("catch-up after a gap", () => {
         nextFireAt: t("2026-05-01T06:00:00Z"),
       });
     }
+  });
+
+  it("a sparse expression after a long gap fires exactly its missed slots", () => {
+    const s = state("0 0 29 2 *", "UTC", t("2020-03-01T00:00:00Z"), { catchUp: "all" });
+    expect(isos(planTick(s, t("2029-01-01T00:00:00Z"), false).fire)).toEqual(["2024-02-29T00:00:00.000Z", "2028-02-29T00:00:00.000Z"]);
   });
 
   it(`all is bounded to the newest ${MAX_CATCH_UP} slots`, () => {

@@ -49,12 +49,16 @@ export function parseCron(expr: string, tz: string): CronCheck {
       message: `a cron expression has 5 fields (minute hour day month weekday); got ${fields.length}`,
     };
   }
+  let cron: Cron;
   try {
     // `paused` so croner never arms a timer of its own: Kiln only asks it for dates.
-    return { ok: true, cron: new Cron(expr.trim(), { timezone: tz, paused: true, mode: "5-part" }) };
+    cron = new Cron(expr.trim(), { timezone: tz, paused: true, mode: "5-part" });
   } catch (e) {
     return { ok: false, reason: "bad_cron", message: `invalid cron expression: ${(e as Error).message}` };
   }
+  // Valid fields can still name no date at all (February 31st).
+  if (cron.nextRun() === null) return { ok: false, reason: "bad_cron", message: "this cron expression never fires" };
+  return { ok: true, cron };
 }
 
 /** The next `count` slots strictly after `from`. */
@@ -113,13 +117,27 @@ export interface TickPlan {
   nextFireAt: number | null;
 }
 
-/** Slots in (lastSlotAt, now] whose jittered due time has come, oldest first, at most MAX_CATCH_UP + 1. */
+/**
+ * Slots in (lastSlotAt, now] whose jittered due time has come, oldest first, at most MAX_CATCH_UP + 1.
+ * Walked forward from lastSlotAt and stopped at now (or after MAX_CATCH_UP + 1), so a sparse
+ * expression (`0 0 29 2 *`) costs a few steps, never a walk over centuries.
+ */
 export function dueSlots(s: ScheduleState, now: number): number[] {
   const upTo = s.endAt === null ? now : Math.min(now, s.endAt);
   if (upTo <= s.lastSlotAt) return [];
-  // previousRuns walks back from a reference; +1 s so that a slot exactly at `upTo` is included.
-  const back = s.cron.previousRuns(MAX_CATCH_UP + 1, new Date(upTo + 1000)).map((d) => d.getTime());
-  return back.filter((t) => t > s.lastSlotAt && t <= upTo && t + jitterFor(s.id, t, s.jitterMs) <= now).sort((a, b) => a - b);
+  let found: number[] = [];
+  for (let d = s.cron.nextRun(new Date(s.lastSlotAt)); d && d.getTime() <= upTo && found.length <= MAX_CATCH_UP; d = s.cron.nextRun(d)) {
+    found.push(d.getTime());
+  }
+  if (found.length > MAX_CATCH_UP) {
+    // More missed than kept: the newest ones, which lie close to upTo (the slots are dense).
+    found = s.cron
+      .previousRuns(MAX_CATCH_UP + 1, new Date(upTo + 1000))
+      .map((d) => d.getTime())
+      .filter((t) => t > s.lastSlotAt && t <= upTo)
+      .sort((a, b) => a - b);
+  }
+  return found.filter((t) => t + jitterFor(s.id, t, s.jitterMs) <= now);
 }
 
 /** The first slot after `after` (jittered), or null past endAt or when the expression never fires again. */
