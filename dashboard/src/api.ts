@@ -9,6 +9,7 @@ import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 import type {
   CreateWebhookRequest,
@@ -35,6 +36,8 @@ export type {
   Manifest,
   RunDetail,
   RunView,
+  ScheduleDetail,
+  ScheduleView,
   Scope,
   SecretView,
   VersionView,
@@ -227,6 +230,19 @@ export const api = {
     return { created: res.status === 201 };
   },
   deleteSecret: (name: string) => request<void>("DELETE", `/v1/secrets/${enc(name)}`),
+
+  schedules: () => request<{ items: ScheduleView[] }>("GET", "/v1/schedules").then((r) => r.items),
+  schedule: (id: string) => request<ScheduleDetail>("GET", `/v1/schedules/${enc(id)}`),
+  createSchedule: (body: { name: string; function: string; cron: string; timezone: string; input: unknown }) =>
+    request<ScheduleView>("POST", "/v1/schedules", body),
+  /** The next fire times of an expression in a zone, ISO with the zone's offset. */
+  previewSchedule: (cron: string, tz: string, count = 5) =>
+    request<{ fireTimes: string[] }>("GET", `/v1/schedules/preview?cron=${enc(cron)}&tz=${enc(tz)}&count=${count}`).then(
+      (r) => r.fireTimes,
+    ),
+  scheduleAction: (id: string, action: "pause" | "resume") => request<ScheduleView>("POST", `/v1/schedules/${enc(id)}/${action}`),
+  triggerSchedule: (id: string) => request<{ id: string }>("POST", `/v1/schedules/${enc(id)}/trigger`),
+  deleteSchedule: (id: string) => request<void>("DELETE", `/v1/schedules/${enc(id)}`),
   fnConfig: (name: string) => request<FunctionConfigView>("GET", `/v1/functions/${enc(name)}/config`),
   putGrants: (name: string, secrets: string[]) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/grants`, { secrets }),
   putEnv: (name: string, env: Record<string, string>) => request<FunctionConfigView>("PUT", `/v1/functions/${enc(name)}/env`, { env }),
@@ -283,4 +299,6 @@ export const SCOPES = membersOf<Scope>({
   "audit:read": true,
   "webhooks:read": true,
   "webhooks:write": true,
+  "schedules:read": true,
+  "schedules:write": true,
 });

@@ -12,6 +12,7 @@ import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
+import { SchedulesPage } from "./pages/schedules-page";
 import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
 import { WebhookPage } from "./pages/webhook-page";
@@ -53,6 +54,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/webhooks", path)) return <WebhooksPage session={session} />;
   const hook = match("/webhooks/:id", path);
   if (hook) return <WebhookPage key={hook.id} id={hook.id!} session={session} />;
+  if (match("/schedules", path)) return <SchedulesPage session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>

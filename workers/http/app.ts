@@ -14,6 +14,7 @@ import { hooksRoutes } from "./routes/hooks.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
 import { runsRoutes } from "./routes/runs.routes";
+import { schedulesRoutes } from "./routes/schedules.routes";
 import { secretsRoutes } from "./routes/secrets.routes";
 import { sessionRoutes } from "./routes/session.routes";
 import { toolsRoutes } from "./routes/tools.routes";
@@ -39,5 +40,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1/secrets", secretsRoutes)
   .route("/v1/webhooks", webhooksRoutes)
   .route("/v1/deliveries", deliveriesRoutes)
+  .route("/v1/schedules", schedulesRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

@@ -57,6 +57,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
           {
             runId: params.runId,
             trigger: params.trigger,
+            schedule: params.schedule,
             attempt: 1,
             functionName: params.functionName,
             versionNumber: params.versionNumber,

@@ -5,6 +5,7 @@
  */
 import type { Manifest } from "../lib/contracts/functions";
 import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
+import { scheduleOfRunKey } from "../lib/domain/schedule-slots";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { getRun, type RunRow } from "../lib/infra/db/runs.repo";
 
@@ -33,6 +34,8 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     retries: manifest.retries,
     concurrency: manifest.concurrency,
     jobTimeoutMs: manifest.jobTimeoutMs,
+    // Only runs a schedule started (callers cannot use the sched: key prefix).
+    schedule: run.trigger === "schedule" || run.trigger === "manual" ? scheduleOfRunKey(run.idempotencyKey) : null,
     reuse,
   };
   try {

@@ -28,6 +28,8 @@ export type Outcome =
 export interface InvokeOptions {
   runId: string;
   trigger: RunTrigger;
+  /** The schedule that started this job, if one did (ctx.run.schedule). */
+  schedule?: { id: string; slot: string | null } | null;
   attempt: number;
   functionName: string;
   versionNumber: number;
@@ -89,7 +91,14 @@ export async function invokeFunction(
     .invoke(
       {
         input,
-        run: { id: o.runId, attempt: o.attempt, trigger: o.trigger, function: o.functionName, version: o.versionNumber },
+        run: {
+          id: o.runId,
+          attempt: o.attempt,
+          trigger: o.trigger,
+          function: o.functionName,
+          version: o.versionNumber,
+          ...(o.schedule ? { schedule: o.schedule } : {}),
+        },
         secrets: o.config.secrets,
         env: o.config.env,
         maxOutputChars: MAX_OUTPUT_CHARS,

@@ -2,13 +2,14 @@
  * The per-minute cron tick. It sweeps jobs that outlived their jobTimeoutMs (a backstop for the
  * Workflow's own timer, which cannot fire while its instance is not running), gives back
  * concurrency slots held by ended runs, and nudges jobs whose sleep is long overdue (the local
- * engine forgets sleeps across a restart); due schedules will be dispatched here too. Under
+ * engine forgets sleeps across a restart), and starts the user schedules that are due (dispatch.ts). Under
  * `npm run dev` a ticker in scripts/dev.mjs fires it, since wrangler dev never does by itself.
  */
 import { endJob } from "../jobs/end-job";
 import { nudgeOverdueSleeps, reclaimStuckSlots } from "../jobs/sweep";
 import { database } from "../lib/infra/db/functions.repo";
 import { listOverdueJobs } from "../lib/infra/db/runs.repo";
+import { dispatchDueSchedules } from "./dispatch";
 
 export async function sweepOverdueJobs(env: Env, now: number): Promise<number> {
   const db = database(env.DB);
@@ -21,12 +22,18 @@ export async function sweepOverdueJobs(env: Env, now: number): Promise<number> {
 }
 
 /** Each sweep runs even if another failed: one stuck part must not stop the rest. */
-export async function onCron(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function onCron(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const now = controller.scheduledTime;
   const db = database(env.DB);
-  const results = await Promise.allSettled([sweepOverdueJobs(env, now), reclaimStuckSlots(env, db), nudgeOverdueSleeps(env, db, now)]);
-  const [timedOut, reclaimed, nudged] = results.map((r) => (r.status === "fulfilled" ? r.value : 0));
-  if (timedOut || reclaimed || nudged) console.log(JSON.stringify({ msg: "cron sweep", timedOut, reclaimed, nudged }));
+  const results = await Promise.allSettled([
+    sweepOverdueJobs(env, now),
+    reclaimStuckSlots(env, db),
+    nudgeOverdueSleeps(env, db, now),
+    dispatchDueSchedules(env, ctx, now),
+  ]);
+  const [timedOut, reclaimed, nudged, scheduled] = results.map((r) => (r.status === "fulfilled" ? r.value : 0));
+  if (timedOut || reclaimed || nudged || scheduled)
+    console.log(JSON.stringify({ msg: "cron sweep", timedOut, reclaimed, nudged, scheduled }));
   const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
   if (failed.length > 0) throw new AggregateError(failed, `cron sweep failed: ${failed.join("; ")}`);
 }

@@ -25,6 +25,12 @@ const ACTIONS: Record<AuditAction, true> = {
   "webhook.rotate": true,
   "webhook.test": true,
   "webhook.replay": true,
+  "schedule.create": true,
+  "schedule.update": true,
+  "schedule.delete": true,
+  "schedule.pause": true,
+  "schedule.resume": true,
+  "schedule.trigger": true,
 };
 
 /** Offered as suggestions in the filter. */

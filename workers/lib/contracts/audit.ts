@@ -28,6 +28,12 @@ export const AuditAction = z.enum([
   "webhook.rotate",
   "webhook.test",
   "webhook.replay",
+  "schedule.create",
+  "schedule.update",
+  "schedule.delete",
+  "schedule.pause",
+  "schedule.resume",
+  "schedule.trigger",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -16,7 +16,9 @@ export const IdempotencyKey = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+  // Schedules key their runs `sched:<id>:<slot>`: a caller's key must not take a slot's place.
+  .refine((k) => !k.startsWith("sched:"), "must not start with sched: (reserved for schedules)");
 
 /** Matches the Workflows rule for event types. */
 export const EventType = z
@@ -55,6 +57,8 @@ export const JobParams = z.object({
   retries: RetryPolicy,
   concurrency: z.number().int().nullable(),
   jobTimeoutMs: z.number().int(),
+  /** Set when a schedule started the run: its id and the slot (ISO; null for "run now"). */
+  schedule: z.object({ id: z.string(), slot: z.string().nullable() }).nullable().default(null),
   /** Step name → result to reuse (replay from the failed step). */
   reuse: z.record(z.string(), z.unknown()).default({}),
 });

@@ -19,6 +19,8 @@ export const Scope = z.enum([
   "audit:read",
   "webhooks:read",
   "webhooks:write",
+  "schedules:read",
+  "schedules:write",
 ]);
 export type Scope = z.infer<typeof Scope>;
 

@@ -71,6 +71,11 @@ export const RunsQuery = z.strictObject({
   function: z.string().max(63).optional(),
   status: RunStatus.optional(),
   trigger: RunTrigger.optional(),
+  /** Runs a schedule started (its slots and run-now). */
+  schedule: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/, "must be a schedule id")
+    .optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   q: z.string().max(200).optional(),

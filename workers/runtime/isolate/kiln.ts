@@ -52,7 +52,15 @@ export interface ReceivedEvent<T = unknown> {
 
 /** What a function's `run` receives besides its input. */
 export interface FunctionContext {
-  run: { id: string; attempt: number; trigger: RunTrigger; function: string; version: number };
+  run: {
+    id: string;
+    attempt: number;
+    trigger: RunTrigger;
+    function: string;
+    version: number;
+    /** Present when a schedule started this job: its id and the slot's time (ISO, UTC; null for "run now"). */
+    schedule?: { id: string; slot: string | null };
+  };
   /** A named unit of work: recorded in the trace, retried by its options, memoized in jobs. */
   step<T>(name: string, fn: (attempt: StepInfo) => T | Promise<T>, options?: StepOptions): Promise<T>;
   /** Pause; durable in jobs, a plain timer in tool calls. */

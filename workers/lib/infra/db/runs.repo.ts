@@ -6,6 +6,7 @@ import { and, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { RunError, RunStatus, RunsQuery, RunTrigger, Trace } from "../../contracts/runs";
+import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
 import { runLogs, runSpans, runSteps, runs } from "./schema";
 
@@ -131,6 +132,11 @@ export async function listRuns(
   if (q.function) where.push(eq(runs.functionName, q.function));
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.trigger) where.push(eq(runs.trigger, q.trigger));
+  if (q.schedule) {
+    // Its runs' keys start `sched:<id>:` (';' follows ':'): a key range, not a LIKE.
+    const prefix = scheduleRunKey(q.schedule, "");
+    where.push(gte(runs.idempotencyKey, prefix), lt(runs.idempotencyKey, `${prefix.slice(0, -1)};`));
+  }
   if (q.since) where.push(gte(runs.createdAt, Date.parse(q.since)));
   if (q.until) where.push(lte(runs.createdAt, Date.parse(q.until)));
   if (q.cursor) where.push(lt(runs.id, q.cursor));

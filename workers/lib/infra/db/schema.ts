@@ -267,3 +267,33 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex("webhook_deliveries_event").on(t.endpointId, t.eventId),
   ],
 );
+
+/** User schedules, fired by the per-minute cron tick. Runs they start carry the idempotency key `sched:<id>:…`. */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    functionName: text("function_name").notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull(),
+    /** JSON: the input each run gets. */
+    input: text("input").notNull(),
+    overlap: text("overlap").notNull(),
+    catchUp: text("catch_up").notNull(),
+    jitterMs: integer("jitter_ms").notNull().default(0),
+    endAt: integer("end_at"),
+    paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+    /** When the tick must look at it next; null once it has ended. */
+    nextFireAt: integer("next_fire_at"),
+    /** The newest slot already fired or skipped. */
+    lastSlotAt: integer("last_slot_at").notNull(),
+    /** buffer_one: a slot held back while the previous run was live. */
+    pendingSlotAt: integer("pending_slot_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // The tick reads only due rows through this index: its cost does not grow with idle schedules.
+  (t) => [index("schedules_due").on(t.paused, t.nextFireAt)],
+);
