@@ -65,6 +65,7 @@ describe("dashboard", () => {
       "Runs",
       "Jobs",
       "Webhooks",
+      "Schedules",
       "Secrets",
       "API keys",
       "Audit log",
@@ -186,6 +187,25 @@ describe("dashboard", () => {
       body: JSON.stringify({ key }),
     });
     expect(res.status).toBe(401);
+  });
+
+  it("creates a schedule with a live preview of its fire times in the chosen zone", async () => {
+    await page.getByRole("link", { name: "Schedules" }).click();
+    await page.getByRole("heading", { name: "Schedules", level: 1 }).waitFor();
+    await page.getByLabel("Name").fill("morning-greet");
+    await page.getByLabel("Function").fill("greet");
+    await page.getByLabel(/Cron expression/).fill("0 9 * * 1-5");
+    await page.getByLabel(/Time zone/).fill("Europe/Berlin");
+    const preview = page.getByRole("region", { name: "Next fire times" }).locator("time");
+    await expect.poll(() => preview.count()).toBe(5);
+    for (const t of await preview.allTextContents()) expect(t).toMatch(/T09:00:00(\.000)?\+0[12]:00$/);
+    await page.getByLabel("Input (JSON)").fill('{"name":"Ada"}');
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    const row = page.getByRole("table", { name: "Schedules" }).getByRole("row", { name: /morning-greet/ });
+    await expect.poll(() => row.textContent()).toContain("greet");
+    await row.getByRole("button", { name: "Pause morning-greet" }).click();
+    await expect.poll(() => row.getByRole("button", { name: "Resume morning-greet" }).count()).toBe(1);
+    await screenshot(page, "schedules");
   });
 
   it("shows the audit log with filters and Load more, readable at phone width and in dark mode", async () => {
