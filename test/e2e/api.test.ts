@@ -1,4 +1,6 @@
 // The HTTP API against the real local server: deploy, call as a tool, read the trace.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 
 const url = inject("kilnUrl");
@@ -30,5 +32,22 @@ export default defineFunction({ input: z.object({ n: z.number() }), run: async (
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(run).toMatchObject({ status: "succeeded", output: 42, steps: [{ name: "double", status: "succeeded" }] });
+  });
+
+  it("re-seals stored secrets with `npm run secrets:rekey`", async () => {
+    const put = await fetch(`${url}/v1/secrets/REKEY_PROBE`, { method: "PUT", headers: auth, body: JSON.stringify({ value: "v-123456" }) });
+    expect(put.status).toBeLessThan(300);
+    const script = path.join(import.meta.dirname, "../../scripts/secrets-rekey.mjs");
+    const out = execFileSync(process.execPath, [script], {
+      env: { ...process.env, KILN_URL: url, KILN_ADMIN_KEY: inject("adminKey") },
+      encoding: "utf8",
+    });
+    // Nothing was sealed with another key, so nothing needs re-sealing; the key id is the current one.
+    const { items } = await (await fetch(`${url}/v1/secrets`, { headers: auth })).json();
+    const probe = items.find((s: { name: string }) => s.name === "REKEY_PROBE");
+    expect(out.trim()).toBe(`Re-sealed 0 secret(s) under key ${probe.keyId}.`);
+    expect(() =>
+      execFileSync(process.execPath, [script], { env: { ...process.env, KILN_URL: url, KILN_ADMIN_KEY: "wrong" }, stdio: "pipe" }),
+    ).toThrow(/401/);
   });
 });
