@@ -1,6 +1,7 @@
 // Pure logic: access narrowing, egress matching, manifest resolution, tool rendering.
 import { describe, expect, it } from "vitest";
 import { checkAccess, narrowGrant, type Principal } from "../../workers/lib/domain/access";
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from "../../workers/lib/domain/bytes";
 import { hostAllowed, refusedTarget } from "../../workers/lib/domain/egress";
 import { validateInput } from "../../workers/lib/domain/json-schema";
 import { MANIFEST_DEFAULTS, resolveManifest } from "../../workers/lib/domain/manifest";
@@ -149,5 +150,16 @@ describe("egress targets refused whatever the allow-list", () => {
     expect(refused("https://8.8.8.8.example.com/")).toBeNull();
     expect(refusedTarget(new URL("http://127.0.0.1:9000/"), true)).toBeNull();
     expect(refusedTarget(new URL("http://u@127.0.0.1:9000/"), true)).not.toBeNull();
+  });
+});
+
+describe("byte encodings", () => {
+  it("round-trips hex and base64, and refuses malformed text with null", () => {
+    const bytes = Uint8Array.from([0, 1, 127, 128, 255]);
+    expect(bytesToHex(bytes)).toBe("00017f80ff");
+    expect(hexToBytes("00017f80ff")).toEqual(bytes);
+    expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
+    for (const bad of ["0", "zz", ""]) expect(hexToBytes(bad)).toBeNull();
+    for (const bad of ["abc", "ab$=", "a==="]) expect(base64ToBytes(bad)).toBeNull();
   });
 });

@@ -11,6 +11,7 @@
 import { RpcTarget } from "cloudflare:workers";
 import type { SpanRecord, Trace } from "../lib/contracts/runs";
 import { hostAllowed, refusedTarget } from "../lib/domain/egress";
+import { SECRET_PLACEHOLDER } from "../lib/domain/secret-ref";
 import { capText, TRACE_LIMITS, TraceCollector } from "../lib/domain/trace-caps";
 import type { InjectedSecret } from "./run-config";
 
@@ -82,8 +83,6 @@ function blocked(host: string, reason: string): Response {
   return Response.json({ error: reason }, { status: 403, headers });
 }
 
-const PLACEHOLDER = /\{\{kiln-secret:([A-Z][A-Z0-9_]{0,63})\}\}/g;
-
 /**
  * The headers to send to `url`: every host-bound secret placeholder replaced by its value, or why
  * the request may not go there (a placeholder for another host, or for no granted secret).
@@ -93,7 +92,7 @@ function injectSecrets(headers: Headers, url: URL, injected: readonly InjectedSe
   const out = new Headers();
   for (const [name, raw] of headers) {
     let refusal: string | null = null;
-    const value = raw.replaceAll(PLACEHOLDER, (_match, secret: string) => {
+    const value = raw.replaceAll(SECRET_PLACEHOLDER, (_match, secret: string) => {
       const bound = injected.find((s) => s.name === secret);
       if (!bound) refusal ??= `secret ${secret} is not available to this run (declared with hosts, granted and set?)`;
       else if (!hostAllowed(url.host, bound.hosts))

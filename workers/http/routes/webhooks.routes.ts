@@ -2,6 +2,7 @@
  * /v1/webhooks: webhook endpoints (create, list, read, update, delete, rotate the signing secret)
  * and each endpoint's deliveries. A secret appears only in the answers to create and rotate.
  */
+
 import type { Context } from "hono";
 import { Hono } from "hono";
 import {
@@ -11,6 +12,7 @@ import {
   RotateWebhookRequest,
   UpdateWebhookRequest,
 } from "../../lib/contracts/webhooks";
+import { bytesToBase64 } from "../../lib/domain/bytes";
 import { signSample } from "../../lib/domain/webhook-sign";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import {
@@ -37,7 +39,7 @@ import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 /** A fresh secret usable by every provider: `whsec_` + base64 of 32 random bytes. */
-const newSecret = () => `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+const newSecret = () => `whsec_${bytesToBase64(crypto.getRandomValues(new Uint8Array(32)))}`;
 
 /** The endpoint, if the caller holds `scope` for its target function (else 404 or 403). */
 async function endpointFor(c: Context<AppEnv>, scope: "webhooks:read" | "webhooks:write"): Promise<Endpoint> {

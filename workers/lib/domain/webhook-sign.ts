@@ -4,11 +4,9 @@
  * Imports only contracts.
  */
 import type { HmacScheme, WebhookProvider } from "../contracts/webhooks";
+import { base64ToBytes, bytesToBase64 as toBase64, bytesToHex as toHex } from "./bytes";
 
 const encoder = new TextEncoder();
-
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
 async function hmac(hash: "SHA-256" | "SHA-1", key: Uint8Array, text: string): Promise<Uint8Array> {
   const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
@@ -42,7 +40,8 @@ export async function signSample(
   }
   const body = JSON.stringify({ type: "kiln.test", timestamp: new Date(now).toISOString(), data: {} });
   if (provider === "standard") {
-    const key = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (ch) => ch.charCodeAt(0));
+    const key = base64ToBytes(secret.replace(/^whsec_/, ""));
+    if (!key) throw new TypeError("a Standard Webhooks secret is base64, optionally prefixed whsec_");
     const signature = `v1,${toBase64(await hmac("SHA-256", key, `${id}.${t}.${body}`))}`;
     return { body, headers: { ...ua, "webhook-id": id, "webhook-timestamp": t, "webhook-signature": signature } };
   }

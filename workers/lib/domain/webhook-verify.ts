@@ -5,6 +5,7 @@
  * the HTTP layer maps to one generic "signature verification failed". Imports only contracts.
  */
 import type { HmacScheme, WebhookProvider } from "../contracts/webhooks";
+import { base64ToBytes as fromBase64, hexToBytes as fromHex } from "./bytes";
 
 export type VerifyFailure = "missing_header" | "malformed_header" | "timestamp_out_of_tolerance" | "bad_signature";
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
@@ -33,20 +34,6 @@ interface Scheme {
 const encoder = new TextEncoder();
 const fail = (reason: VerifyFailure): VerifyResult => ({ ok: false, reason });
 const utf8Key = (secret: string) => encoder.encode(secret);
-
-function fromHex(text: string): Uint8Array | null {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(text)) return null;
-  return Uint8Array.from(text.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-}
-
-function fromBase64(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return null;
-  try {
-    return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 function withinTolerance(timestamp: string, d: DeliveryToVerify): boolean {
   const seconds = Number(timestamp);

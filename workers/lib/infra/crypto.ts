@@ -1,12 +1,14 @@
 /**
  * Hashing and constant-time comparison for credentials.
  */
+import { bytesToHex } from "../domain/bytes";
+
 const encoder = new TextEncoder();
 
 export async function sha256Hex(value: string | Uint8Array): Promise<string> {
   const data = typeof value === "string" ? encoder.encode(value) : value;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(digest);
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Identifiers: a prefix, then a time-ordered part (so ids sort by creation), then randomness.
  */
+import { bytesToBase64 } from "../domain/bytes";
+
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lowercase
 
 function base32(bytes: Uint8Array): string {
@@ -33,8 +35,5 @@ export function newId(prefix: string, now = Date.now()): string {
 /** Random bytes as base64url, for key secrets. */
 export function randomToken(bytes = 32): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replaceAll("=", "");
+  return bytesToBase64(raw).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }

@@ -6,6 +6,7 @@
  * while values are re-sealed (POST /v1/secrets/rekey). A failure is an error with a clear message,
  * never a wrong value.
  */
+import { base64ToBytes, bytesToBase64 } from "../domain/bytes";
 import { sha256Hex } from "./crypto";
 
 const encoder = new TextEncoder();
@@ -33,9 +34,6 @@ export interface Keyring {
 export class SealingError extends Error {
   override name = "SealingError";
 }
-
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
 async function deriveKey(secret: string): Promise<SealingKey> {
   const raw = encoder.encode(secret);
@@ -85,7 +83,7 @@ export async function seal(ring: Keyring, row: { id: string; name: string }, val
     ring.current.key,
     encoder.encode(value),
   );
-  return { ciphertext: toBase64(new Uint8Array(ciphertext)), iv: toBase64(iv), keyId: ring.current.id };
+  return { ciphertext: bytesToBase64(new Uint8Array(ciphertext)), iv: bytesToBase64(iv), keyId: ring.current.id };
 }
 
 export async function unseal(ring: Keyring, row: { id: string; name: string } & Sealed): Promise<string> {
@@ -95,11 +93,14 @@ export async function unseal(ring: Keyring, row: { id: string; name: string } & 
       `secret "${row.name}" was sealed with key ${row.keyId}, which is neither KILN_SECRETS_KEY (${ring.current.id}) nor KILN_SECRETS_KEY_PREVIOUS`,
     );
   }
+  const iv = base64ToBytes(row.iv);
+  const ciphertext = base64ToBytes(row.ciphertext);
   try {
+    if (!iv || !ciphertext) throw new Error("not base64");
     const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(row.iv), additionalData: associatedData(row.id, row.name) },
+      { name: "AES-GCM", iv, additionalData: associatedData(row.id, row.name) },
       key.key,
-      fromBase64(row.ciphertext),
+      ciphertext,
     );
     return decoder.decode(plain);
   } catch {

@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import { jsonPreview } from "../../lib/domain/json-text";
 import type { Declared } from "../../lib/domain/manifest";
+import { secretPlaceholder } from "../../lib/domain/secret-ref";
 import { capText, TRACE_LIMITS } from "../../lib/domain/trace-caps";
 import { type RunChannelStub, RunRecorder } from "./recorder";
 
@@ -358,9 +359,6 @@ export interface InvokeRequest {
   env: Record<string, string>;
   maxOutputChars: number;
 }
-
-/** How a host-bound secret travels in a header until Kiln's egress replaces it. */
-const secretPlaceholder = (name: string) => `{{kiln-secret:${name}}}`;
 
 function secretRef(def: FunctionDefinition, name: string, template = "{}"): string {
   const bound = (def.secrets ?? []).some((s) => typeof s === "object" && s.name === name);
