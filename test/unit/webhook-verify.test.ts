@@ -1,7 +1,7 @@
 // The pure verifier, with the clock passed in: the Standard Webhooks spec's published example
 // (signed in 2021, so only checkable with `now` injected), the tolerance edges, and event filters.
 import { describe, expect, it } from "vitest";
-import { matchesFilter, verifyDelivery } from "../../workers/lib/domain/webhook-verify";
+import { matchesFilter, parsePayload, verifyDelivery } from "../../workers/lib/domain/webhook-verify";
 
 const SPEC = {
   secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -58,5 +58,14 @@ describe("event filters", () => {
     expect(matchesFilter(["issues"], "issue_comment")).toBe(false);
     expect(matchesFilter(["*"], "push")).toBe(true);
     expect(matchesFilter(["issues"], null)).toBe(false);
+  });
+});
+
+describe("payloads", () => {
+  it("parses JSON, keeps other text, and keeps too deeply nested JSON as text", () => {
+    expect(parsePayload('{"a":[1]}')).toEqual({ a: [1] });
+    expect(parsePayload("a=1&b=2")).toBe("a=1&b=2");
+    const deep = `${"[".repeat(5_000)}${"]".repeat(5_000)}`;
+    expect(parsePayload(deep)).toBe(deep);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { HmacScheme, WebhookProvider } from "../contracts/webhooks";
 import { base64ToBytes as fromBase64, hexToBytes as fromHex } from "./bytes";
+import { nestsDeeperThan } from "./json-limits";
 
 export type VerifyFailure = "missing_header" | "malformed_header" | "timestamp_out_of_tolerance" | "bad_signature";
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
@@ -120,8 +121,12 @@ export async function verifyDelivery(d: DeliveryToVerify): Promise<VerifyResult>
   return fail("bad_signature");
 }
 
-/** The payload as JSON when it parses, else the text. */
+/**
+ * The payload as JSON when it parses, else the text. JSON nested deeper than Kiln accepts anywhere
+ * stays text: it would overflow the stack of every later step (job input, structured clone).
+ */
 export function parsePayload(text: string): unknown {
+  if (nestsDeeperThan(text)) return text;
   try {
     return JSON.parse(text);
   } catch {
