@@ -18,4 +18,5 @@ CREATE TABLE `schedules` (
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `schedules_due` ON `schedules` (`paused`,`next_fire_at`);
+CREATE INDEX `schedules_due` ON `schedules` (`paused`,`next_fire_at`);--> statement-breakpoint
+CREATE INDEX `schedules_fn` ON `schedules` (`function_name`);

@@ -5,8 +5,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../workers/index";
+import { MAX_SCHEDULES_PER_FUNCTION } from "../../workers/lib/contracts/schedules";
 import { database } from "../../workers/lib/infra/db/functions.repo";
-import { dueSchedulesQuery } from "../../workers/lib/infra/db/schedules.repo";
+import { countSchedulesQuery, dueSchedulesQuery } from "../../workers/lib/infra/db/schedules.repo";
 import { api, deploy, expectProblem, json } from "../helpers/api";
 import { waitForJob } from "../helpers/jobs";
 
@@ -156,6 +157,21 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) { await c
 });
 
 describe("schedules and function limits", () => {
+  it("caps the schedules of one function, so one tenant cannot crowd the tick", async () => {
+    await deploy(
+      "sched-many",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({}), run: () => 1 });`,
+    );
+    for (let i = 0; i < MAX_SCHEDULES_PER_FUNCTION; i++) await schedule("sched-many", { name: `many-${i}` });
+    const res = await api("/v1/schedules", { body: { name: "one-too-many", function: "sched-many", cron: "* * * * *", input: {} } });
+    expect((await expectProblem(res, 409, "conflict")).detail).toMatch(/already has 20 schedules/);
+    const { sql, params } = countSchedulesQuery(database(env.DB), "sched-many").toSQL();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail).join("\n")).toMatch(/USING (COVERING )?INDEX schedules_fn/);
+  });
+
   it("a key limited to one function cannot schedule, see or trigger another", async () => {
     await deploy(
       "sched-mine",

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
 import {
   CreateScheduleRequest,
+  MAX_SCHEDULES_PER_FUNCTION,
   PreviewQuery,
   type ScheduleDetail,
   type ScheduleView,
@@ -17,6 +18,7 @@ import { canTouchFunction } from "../../lib/domain/access";
 import { isoInZone, nextFireAt, nextSlots, parseCron } from "../../lib/domain/schedule-slots";
 import { type ActiveFunction, getActiveFunction } from "../../lib/infra/db/functions.repo";
 import {
+  countSchedules,
   deleteSchedule,
   getSchedule,
   insertSchedule,
@@ -122,6 +124,15 @@ export const schedulesRoutes = new Hono<AppEnv>()
     authorize(c, "schedules:write", req.function);
     const cron = cronOrThrow(req.cron, req.timezone);
     assertValidInput(await jobFunction(c, req.function), req.input, "/input");
+    // Each schedule may fire every minute and the tick starts at most 200 slots: one tenant's
+    // schedules must not crowd out everyone else's.
+    if ((await countSchedules(c.get("db"), req.function)) >= MAX_SCHEDULES_PER_FUNCTION) {
+      throw new AppError(
+        "conflict",
+        409,
+        `function "${req.function}" already has ${MAX_SCHEDULES_PER_FUNCTION} schedules; delete one first`,
+      );
+    }
     const now = Date.now();
     const id = newId("sch", now);
     const endAt = req.endAt === null ? null : Date.parse(req.endAt);

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { FunctionName } from "./functions";
 import { RunStatus } from "./runs";
 
+/** Most schedules one function may have. */
+export const MAX_SCHEDULES_PER_FUNCTION = 20;
+
 export const OverlapPolicy = z.enum(["skip", "buffer_one", "allow"]);
 export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
 

@@ -2,7 +2,7 @@
  * Schedules in D1, and the runs they started (found by their idempotency key prefix
  * `sched:<id>:`, a range on the runs_fn_idempotency index).
  */
-import { and, asc, desc, eq, gte, lt, lte, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, lt, lte, notInArray } from "drizzle-orm";
 import { TERMINAL_STATUSES } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
@@ -18,6 +18,15 @@ export async function insertSchedule(db: Db, row: NewSchedule): Promise<Schedule
   const [inserted] = await db.insert(schedules).values(row).returning();
   if (!inserted) throw new Error("schedule insert returned no row");
   return inserted;
+}
+
+/** How many schedules target a function (through the schedules_fn index). */
+export const countSchedulesQuery = (db: Db, functionName: string) =>
+  db.select({ n: count() }).from(schedules).where(eq(schedules.functionName, functionName));
+
+export async function countSchedules(db: Db, functionName: string): Promise<number> {
+  const [row] = await countSchedulesQuery(db, functionName);
+  return row?.n ?? 0;
 }
 
 export async function getSchedule(db: Db, id: string): Promise<ScheduleRow | undefined> {

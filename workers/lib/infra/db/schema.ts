@@ -295,5 +295,6 @@ export const schedules = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   // The tick reads only due rows through this index: its cost does not grow with idle schedules.
-  (t) => [index("schedules_due").on(t.paused, t.nextFireAt)],
+  // The per-function cap counts through the other.
+  (t) => [index("schedules_due").on(t.paused, t.nextFireAt), index("schedules_fn").on(t.functionName)],
 );
