@@ -3,11 +3,11 @@
  * and re-sealing under the current KILN_SECRETS_KEY after a key rotation (admin).
  */
 import { Hono } from "hono";
-import { ConfigName, PutSecretRequest, type SecretView } from "../../lib/contracts/secrets";
-import { deleteSecret, listSecrets, putSecret, resealAll, type SecretRow } from "../../lib/infra/db/secrets.repo";
+import { ConfigName, MAX_SECRETS, PutSecretRequest, type SecretView } from "../../lib/contracts/secrets";
+import { countSecrets, deleteSecret, findSecret, listSecrets, putSecret, resealAll, type SecretRow } from "../../lib/infra/db/secrets.repo";
 import { newId } from "../../lib/infra/ids";
 import { audit } from "../audit";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import { secretsKeyring } from "../secrets-keyring";
 import type { AppEnv } from "../types";
@@ -43,6 +43,9 @@ export const secretsRoutes = new Hono<AppEnv>()
     authorize(c, "secrets:write");
     const name = parseWith(ConfigName, c.req.param("name"), "/name");
     const { value } = await readBody(c, PutSecretRequest);
+    if (!(await findSecret(c.get("db"), name)) && (await countSecrets(c.get("db"))) >= MAX_SECRETS) {
+      throw new AppError("conflict", 409, `Kiln holds at most ${MAX_SECRETS} secrets; delete one first`);
+    }
     const now = Date.now();
     const created = await putSecret(
       c.get("db"),

@@ -39,6 +39,8 @@ import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 /** A fresh secret usable by every provider: `whsec_` + base64 of 32 random bytes. */
+/** Most webhook endpoints one function may have. */
+const MAX_ENDPOINTS_PER_FUNCTION = 20;
 const newSecret = () => `whsec_${bytesToBase64(crypto.getRandomValues(new Uint8Array(32)))}`;
 
 /** The endpoint, if the caller holds `scope` for its target function (else 404 or 403). */
@@ -64,6 +66,13 @@ export const webhooksRoutes = new Hono<AppEnv>()
     authorize(c, "webhooks:write");
     const req = await readBody(c, CreateWebhookRequest);
     await assertJobFunction(c, req.function);
+    if ((await listEndpoints(c.get("db"), [req.function])).length >= MAX_ENDPOINTS_PER_FUNCTION) {
+      throw new AppError(
+        "conflict",
+        409,
+        `function "${req.function}" already has ${MAX_ENDPOINTS_PER_FUNCTION} webhook endpoints; delete one first`,
+      );
+    }
     const now = Date.now();
     const id = newId("whk", now);
     const secret = req.secret ?? newSecret();

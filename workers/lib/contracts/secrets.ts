@@ -12,6 +12,8 @@ export const ConfigName = z
   .refine((n) => !n.startsWith("KILN_"), "names starting with KILN_ are reserved");
 
 export const MAX_SECRET_BYTES = 16 * 1024;
+/** Most secrets one Kiln holds (GET /v1/secrets lists them all). */
+export const MAX_SECRETS = 500;
 
 export const PutSecretRequest = z.strictObject({ value: z.string().min(1).max(MAX_SECRET_BYTES) });
 export type PutSecretRequest = z.infer<typeof PutSecretRequest>;

@@ -2,7 +2,7 @@
  * Secrets (sealed values), grants and function environment variables in D1. Values leave this
  * module only unsealed for a run, never in a view.
  */
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
 import { FunctionEnv } from "../../contracts/secrets";
 import type { Keyring, Sealed } from "../sealing";
 import { seal, unseal } from "../sealing";
@@ -10,6 +10,11 @@ import { type Db, forgetActive } from "./functions.repo";
 import { functions, secretGrants, secrets } from "./schema";
 
 export type SecretRow = typeof secrets.$inferSelect;
+
+export async function countSecrets(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(secrets);
+  return row?.n ?? 0;
+}
 
 export async function findSecret(db: Db, name: string): Promise<SecretRow | undefined> {
   return db.select().from(secrets).where(eq(secrets.name, name)).get();
