@@ -73,6 +73,15 @@ describe("input schema plan", () => {
     expect(issuesOf({ type: "array", uniqueItems: true, maxItems: 50, items: { type: "array" } }).map((i) => i.path)).toEqual([
       "/uniqueItems",
     ]);
+    // The validator evaluates every keyword: the quadratic check only runs when maxItems holds.
+    const planned = planInputSchema({ type: "array", uniqueItems: true, maxItems: 50, items: { type: "string" } }, fromOverride);
+    expect(planned.ok && planned.plan.schema).toEqual({
+      type: "array",
+      maxItems: 50,
+      items: { type: "string" },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then, never awaited.
+      allOf: [{ if: { maxItems: 50 }, then: { uniqueItems: true } }],
+    });
   });
 
   it("refuses patterns RE2 cannot run unless the function's zod schema re-checks them in its isolate", () => {
