@@ -20,10 +20,16 @@ import {
   stripeHeader,
 } from "../helpers/webhooks";
 
+/** The endpoint's one delivery, once its job has been started (that happens just after the 2xx). */
 async function onlyDelivery(endpointId: string): Promise<any> {
-  const items = await deliveries(endpointId);
-  expect(items).toHaveLength(1);
-  return items[0];
+  return vi.waitUntil(
+    async () => {
+      const items = await deliveries(endpointId);
+      expect(items).toHaveLength(1);
+      return items[0].status !== "accepted" || items[0].runId !== null ? items[0] : false;
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 }
 
 async function waitForDelivery(id: string, status: string): Promise<any> {
@@ -213,6 +219,29 @@ export default defineFunction({
     expect(await waitForJob(d.runId, ended)).toMatchObject({ status: "succeeded", output: { event: { id: "evt_crash" } } });
   });
 
+  it("a stored delivery whose fast start was lost gets its job from the queue, once", async () => {
+    await deploy("wh-echo", ECHO_JOB);
+    const ep = await createEndpoint({ name: "queued", provider: "stripe", function: "wh-echo", secret: STRIPE_SECRET });
+    const payload = stripeEvent("evt_queued");
+    // What the acknowledgement leaves when the Worker dies right after the 2xx: the row and its message.
+    await env.DB.prepare(
+      "insert into webhook_deliveries (id, endpoint_id, status, event_id, event_type, received_at, headers, payload) values (?, ?, 'accepted', ?, ?, ?, '{}', ?)",
+    )
+      .bind("dlv_queued", ep.id, "evt_queued", "checkout.session.completed", Date.now(), payload)
+      .run();
+    await env.JOB_QUEUE.send({ deliveryId: "dlv_queued" });
+    await env.JOB_QUEUE.send({ deliveryId: "dlv_queued" });
+    const d = await onlyDelivery(ep.id);
+    expect(d.runId).toMatch(/^run_/);
+    expect(await waitForJob(d.runId, ended)).toMatchObject({
+      status: "succeeded",
+      trigger: "webhook",
+      output: { event: { id: "evt_queued" } },
+    });
+    const runs = await json(await api("/v1/runs?function=wh-echo&trigger=webhook"));
+    expect(runs.items.filter((r: any) => r.input?.event?.id === "evt_queued")).toHaveLength(1);
+  });
+
   it("stores filtered events without starting a run", async () => {
     await deploy("wh-echo", ECHO_JOB);
     const ep = await createEndpoint({
@@ -226,7 +255,10 @@ export default defineFunction({
     expect((await deliver(ep.id, skipped, { "stripe-signature": await stripeHeader(skipped) })).status).toBe(200);
     const kept = stripeEvent("evt_f2", "payment_intent.succeeded");
     expect((await deliver(ep.id, kept, { "stripe-signature": await stripeHeader(kept) })).status).toBe(200);
-    const items = await deliveries(ep.id);
+    const items = await vi.waitUntil(async () => {
+      const all = await deliveries(ep.id);
+      return all.every((d: any) => d.status !== "accepted" || d.runId) && all;
+    });
     const byEvent = Object.fromEntries(items.map((d: any) => [d.eventId, d]));
     expect(byEvent.evt_f1).toMatchObject({ status: "filtered", runId: null });
     expect(byEvent.evt_f2.runId).toMatch(/^run_/);

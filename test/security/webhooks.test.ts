@@ -2,6 +2,7 @@
 // wrong secret, stale and future timestamps, several signatures, oversized and non-JSON bodies,
 // duplicates, the rotation window, unknown and disabled endpoints, and a flood of bad deliveries.
 // Every refusal says only "signature verification failed" and starts nothing.
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, deploy, json } from "../helpers/api";
 import {
@@ -95,6 +96,8 @@ describe("Stripe signatures", () => {
     expect({ status: again.status, body: await again.json() }).toEqual({ status: 200, body: { received: true, duplicate: true } });
     const items = await deliveries(ep.id);
     expect(items).toHaveLength(1);
+    // Its job starts just after the 2xx: wait for it, then count the runs of this event.
+    await vi.waitUntil(async () => (await deliveries(ep.id))[0].runId);
     const runs = await json(await api("/v1/runs?function=wh-echo&trigger=webhook"));
     expect(runs.items.filter((r: any) => r.input?.event?.id === "evt_dup")).toHaveLength(1);
   });
@@ -190,6 +193,25 @@ describe("endpoints and limits", () => {
     expect((await deliver(ep.id, payload, await githubHeaders(payload, "r-new-2", "push", rotated.secret))).status).toBe(200);
     const audit = await json(await api("/v1/audit?action=webhook.rotate"));
     expect(JSON.stringify(audit)).not.toContain(rotated.secret);
+  });
+
+  it("a secret added by another isolate works at once, although this one cached the endpoint", async () => {
+    await deploy("wh-echo", ECHO_JOB);
+    const ep = await createEndpoint({ name: "gh-cache", provider: "github", function: "wh-echo", secret: GITHUB_SECRET });
+    const row = () => env.DB.prepare("select secrets from webhook_endpoints where id = ?").bind(ep.id).first<{ secrets: string }>();
+    const setSecrets = (secrets: string) =>
+      env.DB.prepare("update webhook_endpoints set secrets = ? where id = ?").bind(secrets, ep.id).run();
+    const before = (await row())?.secrets ?? "";
+    const rotated = await json(await api(`/v1/webhooks/${ep.id}/rotate`, { body: { previousExpiresInSeconds: 3600 } }));
+    const after = (await row())?.secrets ?? "";
+    // This isolate caches the endpoint as it was before the rotation…
+    await setSecrets(before);
+    const payload = '{"n":1}';
+    expect((await deliver(ep.id, payload, await githubHeaders(payload, "c-old", "push", GITHUB_SECRET))).status).toBe(200);
+    // …then the rotation lands in D1 without passing through this isolate (as from another one).
+    await setSecrets(after);
+    expect((await deliver(ep.id, payload, await githubHeaders(payload, "c-new", "push", rotated.secret))).status).toBe(200);
+    expect((await deliver(ep.id, payload, await githubHeaders(payload, "c-bad", "push", "not-the-secret-at-all"))).status).toBe(401);
   });
 
   it("a flood of bad deliveries keeps at most 100 rejected rows per endpoint", async () => {

@@ -1,26 +1,18 @@
 /**
- * Receiving a webhook delivery: verify the raw bytes against the endpoint's active secrets, store
- * the delivery, start its job, answer. The run exists in D1 and its queue message is sent before
- * the 2xx (startJob), so an acknowledged event survives a crash right after the answer. A
- * redelivery of the same provider event id starts nothing new: the delivery row is unique per
- * endpoint and event id, and the job's idempotency key is that pair, with an input built only from
- * the first stored delivery (so its request hash never changes).
+ * Receiving a webhook delivery: verify the raw bytes against the endpoint's live secrets, store the
+ * delivery, enqueue the start of its job, answer; the job is started right after the answer (and by
+ * the queue consumer if that fails: workers/jobs/delivery-job.ts). Both writes are durable before
+ * the 2xx, so an acknowledged event survives a crash right after the answer, and the answer does
+ * not wait for the job. A redelivery of the same provider event id starts nothing new: the delivery
+ * row is unique per endpoint and event id, and so is the job's idempotency key.
  */
 import type { Context } from "hono";
-import { startJob } from "../jobs/start-job";
-import type { WebhookJobInput } from "../lib/contracts/webhooks";
+import { startDeliveryJob } from "../jobs/delivery-job";
+import type { DeliveryStartMessage } from "../lib/contracts/webhooks";
 import { eventIdentity, matchesFilter, parsePayload, verifyDelivery } from "../lib/domain/webhook-verify";
 import { sha256Hex } from "../lib/infra/crypto";
-import { getActiveFunction } from "../lib/infra/db/functions.repo";
-import {
-  activeSecrets,
-  type DeliveryRow,
-  deleteDelivery,
-  type Endpoint,
-  insertRejected,
-  insertVerified,
-  setDeliveryRun,
-} from "../lib/infra/db/webhooks.repo";
+import { endpointForDelivery, liveSecrets, type VerifyingEndpoint } from "../lib/infra/db/endpoint-cache";
+import { type DeliveryRow, deleteDelivery, type Endpoint, insertRejected, insertVerified } from "../lib/infra/db/webhooks.repo";
 import { newId } from "../lib/infra/ids";
 import { keyringOf, SealingError } from "../lib/infra/sealing";
 import type { AppEnv } from "./types";
@@ -50,38 +42,6 @@ function keptHeaders(header: HeaderOf, endpoint: Endpoint): Record<string, strin
   return out;
 }
 
-/** The job input of a stored delivery: the same bytes for every redelivery and replay. */
-export function jobInputOf(endpoint: Endpoint, d: DeliveryRow): WebhookJobInput {
-  return {
-    provider: endpoint.provider,
-    endpoint: endpoint.id,
-    event: {
-      id: d.eventId ?? d.id,
-      type: d.eventType,
-      receivedAt: new Date(d.receivedAt).toISOString(),
-      headers: JSON.parse(d.headers) as Record<string, string>,
-      payload: parsePayload(d.payload ?? ""),
-    },
-  };
-}
-
-/**
- * Starts the delivery's job (trigger `webhook`, idempotent per endpoint and event id) and records
- * the run on the delivery. A target that is not deployed as a job leaves the delivery stored
- * without a run and with the reason (it can be replayed once the function is deployed).
- */
-export async function startDeliveryJob(c: Context<AppEnv>, endpoint: Endpoint, d: DeliveryRow): Promise<void> {
-  const db = c.get("db");
-  const fn = await getActiveFunction(db, endpoint.functionName);
-  if (!fn?.manifest.exposures.job) {
-    await setDeliveryRun(db, d.id, null, `function "${endpoint.functionName}" is not deployed as a job`);
-    return;
-  }
-  const idempotencyKey = `webhook:${endpoint.id}:${d.eventId}`;
-  const { run } = await startJob(c.env, c.executionCtx, db, fn, jobInputOf(endpoint, d), { trigger: "webhook", idempotencyKey });
-  await setDeliveryRun(db, d.id, run.id, null);
-}
-
 const answer = (c: Context<AppEnv>, status: 200 | 400 | 401, text: string) => c.text(text, status);
 
 async function reject(c: Context<AppEnv>, header: HeaderOf, endpoint: Endpoint, reason: string, now: number, status: 400 | 401) {
@@ -102,28 +62,53 @@ async function reject(c: Context<AppEnv>, header: HeaderOf, endpoint: Endpoint, 
 }
 
 /**
- * The endpoint's active secrets, or null when they cannot be unsealed (KILN_SECRETS_KEY missing or
- * changed): the sender gets a bare 503 and retries; the reason goes to the log, not to the sender.
+ * The endpoint `id` ready to verify deliveries, or null when unknown. Secrets that cannot be
+ * unsealed (KILN_SECRETS_KEY missing or changed) are a 503 for the sender, who retries; the reason
+ * goes to the log, not to the sender.
  */
-async function readSecrets(c: Context<AppEnv>, endpoint: Endpoint, now: number): Promise<string[] | null> {
+export async function loadDeliveryEndpoint(
+  c: Context<AppEnv>,
+  id: string,
+  fresh = false,
+): Promise<VerifyingEndpoint | null | "unavailable"> {
   try {
-    return await activeSecrets(await keyringOf(c.env), endpoint, now);
+    return await endpointForDelivery(c.get("db"), () => keyringOf(c.env), id, Date.now(), fresh);
   } catch (error) {
     if (!(error instanceof SealingError)) throw error;
-    console.error(JSON.stringify({ msg: "webhook secrets unavailable", endpoint: endpoint.id, error: error.message }));
-    return null;
+    console.error(JSON.stringify({ msg: "webhook secrets unavailable", endpoint: id, error: error.message }));
+    return "unavailable";
   }
 }
 
+/** Verifies against the (possibly cached) secrets, and once more against the stored ones on failure. */
+async function verify(c: Context<AppEnv>, v: VerifyingEndpoint, body: Uint8Array, header: HeaderOf, now: number) {
+  const verdict = await verifyDelivery({ ...v.endpoint, header, body, secrets: liveSecrets(v, now), now });
+  if (verdict.ok || !v.cached) return verdict;
+  const stored = await loadDeliveryEndpoint(c, v.endpoint.id, true);
+  if (stored === null || stored === "unavailable" || !stored.endpoint.enabled) return verdict;
+  return verifyDelivery({ ...stored.endpoint, header, body, secrets: liveSecrets(stored, now), now });
+}
+
+/** Makes sure a stored, accepted delivery without a run gets one: a durable queue message first. */
+async function enqueueStart(c: Context<AppEnv>, endpoint: Endpoint, row: DeliveryRow): Promise<void> {
+  const message: DeliveryStartMessage = { deliveryId: row.id };
+  await c.env.JOB_QUEUE.send(message, { contentType: "json" });
+  const fastStart = startDeliveryJob(c.env, c.executionCtx, c.get("db"), endpoint, row);
+  c.executionCtx.waitUntil(
+    fastStart.catch((e: unknown) =>
+      console.warn(JSON.stringify({ msg: "fast delivery start failed", delivery: row.id, error: String(e) })),
+    ),
+  );
+}
+
 /**
- * Verifies, stores and starts one delivery of a known, enabled endpoint. `header` reads the
+ * Verifies, stores and enqueues one delivery of a known, enabled endpoint. `header` reads the
  * delivery's headers (the request's, or a signed test event's).
  */
-export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, body: Uint8Array, header: HeaderOf): Promise<Response> {
+export async function receiveDelivery(c: Context<AppEnv>, v: VerifyingEndpoint, body: Uint8Array, header: HeaderOf): Promise<Response> {
+  const { endpoint } = v;
   const now = Date.now();
-  const secrets = await readSecrets(c, endpoint, now);
-  if (secrets === null) return c.text("temporarily unavailable", 503);
-  const verdict = await verifyDelivery({ ...endpoint, header, body, secrets, now });
+  const verdict = await verify(c, v, body, header, now);
   if (!verdict.ok) return reject(c, header, endpoint, verdict.reason, now, verdict.reason === "bad_signature" ? 401 : 400);
   const text = new TextDecoder().decode(body);
   const payload = parsePayload(text);
@@ -142,10 +127,10 @@ export async function receiveDelivery(c: Context<AppEnv>, endpoint: Endpoint, bo
     headers: JSON.stringify(keptHeaders(header, endpoint)),
     payload: text,
   });
-  // A redelivery after a crash between storing and starting still starts the job (once).
+  // A redelivery after a crash between storing and enqueueing still gets its job (once).
   if (row.status === "accepted" && row.runId === null) {
     try {
-      await startDeliveryJob(c, endpoint, row);
+      await enqueueStart(c, endpoint, row);
     } catch (error) {
       // Not acknowledged, so the provider retries; the next attempt stores it afresh.
       if (created) await deleteDelivery(c.get("db"), row.id);

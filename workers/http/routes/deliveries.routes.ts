@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { jobInputOf } from "../../jobs/delivery-job";
 import { startJob } from "../../jobs/start-job";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { type DeliveryWithRun, type Endpoint, getDelivery, getEndpoint, markReplayed } from "../../lib/infra/db/webhooks.repo";
@@ -11,7 +12,6 @@ import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import type { AppEnv } from "../types";
-import { jobInputOf } from "../webhook-delivery";
 import { deliveryStatus, deliveryView } from "../webhook-views";
 
 async function deliveryFor(c: Context<AppEnv>, scope: "webhooks:read" | "webhooks:write"): Promise<{ d: DeliveryWithRun; e: Endpoint }> {

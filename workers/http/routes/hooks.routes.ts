@@ -6,9 +6,8 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { getEndpoint } from "../../lib/infra/db/webhooks.repo";
 import type { AppEnv } from "../types";
-import { receiveDelivery } from "../webhook-delivery";
+import { loadDeliveryEndpoint, receiveDelivery } from "../webhook-delivery";
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
@@ -16,9 +15,10 @@ export const hooksRoutes = new Hono<AppEnv>().post(
   "/:endpointId",
   bodyLimit({ maxSize: MAX_WEBHOOK_BODY_BYTES, onError: (c) => c.text("payload too large", 413) }),
   async (c) => {
-    const endpoint = await getEndpoint(c.get("db"), c.req.param("endpointId"));
+    const endpoint = await loadDeliveryEndpoint(c, c.req.param("endpointId"));
+    if (endpoint === "unavailable") return c.text("temporarily unavailable", 503);
     if (!endpoint) return c.body(null, 404);
-    if (!endpoint.enabled) return c.body(null, 410);
+    if (!endpoint.endpoint.enabled) return c.body(null, 410);
     const body = new Uint8Array(await c.req.arrayBuffer());
     return receiveDelivery(c, endpoint, body, (name) => c.req.header(name) ?? null);
   },

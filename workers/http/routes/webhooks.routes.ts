@@ -14,6 +14,7 @@ import {
 } from "../../lib/contracts/webhooks";
 import { bytesToBase64 } from "../../lib/domain/bytes";
 import { signSample } from "../../lib/domain/webhook-sign";
+import { forgetEndpoint } from "../../lib/infra/db/endpoint-cache";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import {
   deleteEndpoint,
@@ -33,7 +34,7 @@ import { authorize } from "../middleware/auth";
 import { secretsKeyring } from "../secrets-keyring";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
-import { receiveDelivery } from "../webhook-delivery";
+import { loadDeliveryEndpoint, receiveDelivery } from "../webhook-delivery";
 import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views";
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
@@ -118,12 +119,14 @@ export const webhooksRoutes = new Hono<AppEnv>()
       updatedAt: Date.now(),
     };
     await saveEndpoint(c.get("db"), updated);
+    forgetEndpoint(endpoint.id);
     await audit(c, "webhook.update", endpoint.id, { fields: Object.keys(req) });
     return c.json(webhookView(updated, origin(c)));
   })
   .delete("/:id", async (c) => {
     const endpoint = await endpointFor(c, "webhooks:write");
     await deleteEndpoint(c.get("db"), endpoint.id);
+    forgetEndpoint(endpoint.id);
     await audit(c, "webhook.delete", endpoint.id, { name: endpoint.name });
     return c.body(null, 204);
   })
@@ -144,6 +147,7 @@ export const webhooksRoutes = new Hono<AppEnv>()
     const fresh = await sealSecret(await secretsKeyring(c.env), endpoint.id, newId("wsk", now), secret, now, null);
     const updated: Endpoint = { ...endpoint, secrets: [...kept, fresh], updatedAt: now };
     await saveEndpoint(c.get("db"), updated);
+    forgetEndpoint(endpoint.id);
     await audit(c, "webhook.rotate", endpoint.id, { previousExpiresAt: new Date(expiresAt).toISOString() });
     return c.json({ ...webhookView(updated, origin(c)), secret });
   })
@@ -162,7 +166,9 @@ export const webhooksRoutes = new Hono<AppEnv>()
       now,
     );
     const header = (name: string) => sample.headers[name] ?? null;
-    const res = await receiveDelivery(c, endpoint, new TextEncoder().encode(sample.body), header);
+    const verifying = await loadDeliveryEndpoint(c, endpoint.id, true);
+    if (verifying === null || verifying === "unavailable") throw new AppError("internal", 503, "the endpoint's secrets cannot be read now");
+    const res = await receiveDelivery(c, verifying, new TextEncoder().encode(sample.body), header);
     await audit(c, "webhook.test", endpoint.id);
     return c.json({ status: res.status, accepted: res.ok });
   })

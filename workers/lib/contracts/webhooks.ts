@@ -148,3 +148,7 @@ export interface WebhookJobInput {
   endpoint: string;
   event: { id: string; type: string | null; receivedAt: string; headers: Record<string, string>; payload: unknown };
 }
+
+/** The queue message that starts a stored delivery's job after the acknowledgement. */
+export const DeliveryStartMessage = z.strictObject({ deliveryId: z.string().min(1).max(64) });
+export type DeliveryStartMessage = z.infer<typeof DeliveryStartMessage>;
