@@ -14,6 +14,7 @@ import { benchBreakdown } from "./breakdown.mjs";
 import { benchJobStart } from "./job-start.mjs";
 import { abortMeasurement } from "./lib/measure.mjs";
 import { loud } from "./lib/report.mjs";
+import { benchScheduleTick } from "./schedule-tick.mjs";
 import { benchToolCall } from "./tool-call.mjs";
 import { benchWebhookAck } from "./webhook-ack.mjs";
 
@@ -28,6 +29,7 @@ const suites = [
   { name: "tool-call", run: benchToolCall },
   { name: "job-start", run: benchJobStart },
   { name: "webhook-ack", run: benchWebhookAck },
+  { name: "schedule-tick", run: benchScheduleTick },
   { name: "breakdown", run: benchBreakdown, optIn: true },
 ];
 
