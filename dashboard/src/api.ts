@@ -231,7 +231,19 @@ export const api = {
   },
   deleteSecret: (name: string) => request<void>("DELETE", `/v1/secrets/${enc(name)}`),
 
-  schedules: () => request<{ items: ScheduleView[] }>("GET", "/v1/schedules").then((r) => r.items),
+  /** Every schedule the caller may see (the API pages at 200). */
+  schedules: async () => {
+    const items: ScheduleView[] = [];
+    for (let cursor: string | null = ""; cursor !== null; ) {
+      const page: { items: ScheduleView[]; nextCursor: string | null } = await request(
+        "GET",
+        `/v1/schedules?limit=200${cursor ? `&cursor=${enc(cursor)}` : ""}`,
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    return items;
+  },
   schedule: (id: string) => request<ScheduleDetail>("GET", `/v1/schedules/${enc(id)}`),
   createSchedule: (body: { name: string; function: string; cron: string; timezone: string; input: unknown }) =>
     request<ScheduleView>("POST", "/v1/schedules", body),

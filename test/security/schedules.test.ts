@@ -189,5 +189,30 @@ describe("schedules and function limits", () => {
     await expectProblem(await api(`/v1/schedules/${other.id}/trigger`, { key, method: "POST" }), 404, "not_found");
     const listed = await json(await api("/v1/schedules", { key }));
     expect(listed.items.map((s: any) => s.function)).toEqual(["sched-mine"]);
+    await expectProblem(await api("/v1/schedules?function=sched-quick", { key }), 403, "forbidden");
+  });
+
+  it("pages the list: a limited key sees all of its own schedules behind however many others", async () => {
+    await deploy(
+      "sched-pages",
+      `import { defineFunction, z } from "kiln"; export default defineFunction({ input: z.object({}), run: () => 1 });`,
+    );
+    const mine = [];
+    for (let i = 0; i < 3; i++) mine.push((await schedule("sched-pages")).id);
+    const { key } = await json(
+      await api("/v1/keys", { body: { name: "sched-pager", scopes: ["schedules:read"], functions: ["sched-pages"] } }),
+    );
+    const seen: string[] = [];
+    for (let cursor = ""; ; ) {
+      const page = await json(await api(`/v1/schedules?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { key }));
+      seen.push(...page.items.map((s: any) => s.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual(mine.sort());
+    const everyone = await json(await api("/v1/schedules?limit=200"));
+    expect(everyone.items.length).toBeGreaterThan(3);
+    expect((await json(await api("/v1/schedules?function=sched-pages"))).items.map((s: any) => s.id)).toEqual(mine);
+    await expectProblem(await api("/v1/schedules?limit=0"), 400, "validation_failed");
   });
 });

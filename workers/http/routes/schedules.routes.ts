@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
 import {
   CreateScheduleRequest,
+  ListSchedulesQuery,
   MAX_SCHEDULES_PER_FUNCTION,
   PreviewQuery,
   type ScheduleDetail,
@@ -115,8 +116,13 @@ export const schedulesRoutes = new Hono<AppEnv>()
   })
   .get("/", async (c) => {
     authorize(c, "schedules:read");
-    const rows = (await listSchedules(c.get("db"))).filter((r) => canTouchFunction(c.get("principal"), r.functionName));
-    return c.json({ items: rows.map(scheduleView) });
+    const q = readQuery(c, ListSchedulesQuery);
+    const allowed = c.get("principal").functions;
+    if (q.function !== undefined) authorize(c, "schedules:read", q.function);
+    const only = q.function !== undefined ? [q.function] : allowed;
+    const rows = await listSchedules(c.get("db"), { only, cursor: q.cursor, limit: q.limit });
+    const nextCursor = rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null;
+    return c.json({ items: rows.map(scheduleView), nextCursor });
   })
   .post("/", async (c) => {
     authorize(c, "schedules:write");

@@ -49,6 +49,14 @@ export type CreateScheduleRequest = z.infer<typeof CreateScheduleRequest>;
 export const UpdateScheduleRequest = z.strictObject(ScheduleFields).partial();
 export type UpdateScheduleRequest = z.infer<typeof UpdateScheduleRequest>;
 
+/** GET /v1/schedules: oldest first, `nextCursor` names the page after this one. */
+export const ListSchedulesQuery = z.strictObject({
+  function: z.string().max(64).optional(),
+  cursor: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+export type ListSchedulesQuery = z.infer<typeof ListSchedulesQuery>;
+
 export const PreviewQuery = z.strictObject({
   cron: CronExpression,
   tz: TimeZone.default("UTC"),

@@ -2,7 +2,7 @@
  * Schedules in D1, and the runs they started (found by their idempotency key prefix
  * `sched:<id>:`, a range on the runs_fn_idempotency index).
  */
-import { and, asc, count, desc, eq, gte, lt, lte, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, notInArray } from "drizzle-orm";
 import { TERMINAL_STATUSES } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
@@ -33,8 +33,13 @@ export async function getSchedule(db: Db, id: string): Promise<ScheduleRow | und
   return db.select().from(schedules).where(eq(schedules.id, id)).get();
 }
 
-export async function listSchedules(db: Db, limit = 500): Promise<ScheduleRow[]> {
-  return db.select().from(schedules).orderBy(asc(schedules.id)).limit(limit);
+/** One page, oldest first: after `cursor`, of the functions in `only` (null: all). */
+export async function listSchedules(db: Db, q: { only: readonly string[] | null; cursor?: string; limit: number }): Promise<ScheduleRow[]> {
+  const where = and(
+    q.only === null ? undefined : inArray(schedules.functionName, [...q.only]),
+    q.cursor === undefined ? undefined : gt(schedules.id, q.cursor),
+  );
+  return db.select().from(schedules).where(where).orderBy(asc(schedules.id)).limit(q.limit);
 }
 
 export async function updateSchedule(db: Db, id: string, patch: Partial<NewSchedule>): Promise<ScheduleRow | undefined> {
