@@ -9,10 +9,13 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../types";
 import { guarded } from "./errors";
 import { kilnTaskStore } from "./task-store";
 import { callMcpTool, listTools } from "./tools";
+
+const AnyToolCall = z.object({ method: z.literal("tools/call"), params: z.unknown() });
 
 function mcpServer(c: Context<AppEnv>): Server {
   // The SDK marks `Server` deprecated in favour of McpServer, which takes zod schemas only.
@@ -26,7 +29,10 @@ function mcpServer(c: Context<AppEnv>): Server {
     },
   );
   server.setRequestHandler(ListToolsRequestSchema, () => guarded(c, () => listTools(c)));
-  server.setRequestHandler(CallToolRequestSchema, (request) => guarded(c, () => callMcpTool(c, request.params)));
+  // Registered with a loose schema: the SDK's tools/call wrapper then validates the request itself
+  // and answers a bad one with "Invalid params" (the strict schema here would fail first, as an
+  // internal error).
+  server.setRequestHandler(AnyToolCall, (request) => guarded(c, () => callMcpTool(c, CallToolRequestSchema.parse(request).params)));
   return server;
 }
 
