@@ -111,7 +111,7 @@ export function taskOf(run: TaskSource) {
   const message =
     status === "working"
       ? run.waitingFor
-        ? `${run.status}: waiting for ${run.waitingFor}`
+        ? `waiting for ${run.waitingFor}`
         : run.status
       : status === "completed"
         ? null
