@@ -34,6 +34,7 @@ describe("MCP authentication", () => {
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
     }
     await expect(mcpClient("not-a-key")).rejects.toThrow();
+    for (const path of ["/mcp/", "/mcp/x"]) expect((await api(path, { rawBody: JSON.stringify(init), key: null })).status).toBe(401);
   });
 });
 

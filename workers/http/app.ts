@@ -28,7 +28,7 @@ export const app = new Hono<AppEnv>()
   // Public: a webhook's signature is its credential (its own 1 MiB body limit is in the route).
   .route("/hooks", hooksRoutes)
   // MCP (Streamable HTTP): the same credentials and body limits as /v1.
-  .use("/mcp", limitBodies, requireAuth)
+  .use("/mcp/*", limitBodies, requireAuth)
   .route("/mcp", mcpRoutes)
   .use("/v1/*", limitBodies)
   .route("/v1/session", sessionRoutes)
