@@ -88,6 +88,11 @@ describe("MCP protocol errors", () => {
     const notRpc = await rpc({ hello: 1 });
     expect(notRpc.status).toBe(400);
     expect((await json(notRpc)).error).toMatchObject({ code: -32700, message: expect.stringContaining("JSON-RPC") });
+    const batch = await rpc([
+      { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      { jsonrpc: "2.0", id: 2, method: "tools/list" },
+    ]);
+    expect([batch.status, (await json(batch)).error.code]).toEqual([400, -32600]);
     const method = await json(await rpc({ jsonrpc: "2.0", id: 7, method: "nope/nope" }));
     expect(method).toMatchObject({ id: 7, error: { code: -32601 } });
     const args = await json(await rpc({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "x", arguments: [1, 2] } }));

@@ -17,6 +17,11 @@ export const mcpRoutes = new Hono<AppEnv>()
     if (nestsDeeperThan(body)) {
       return c.json(rpcError(-32700, `Parse error: the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`), 400);
     }
+    // MCP dropped JSON-RPC batches in 2025-06-18. One request's batch of tool calls would run up
+    // to 100 isolates at once, beyond what one Worker request may run (platform notes §1).
+    if (body.trimStart().startsWith("[")) {
+      return c.json(rpcError(-32600, "Invalid Request: JSON-RPC batches are not supported; send one message per request"), 400);
+    }
     return serveMcp(c, body);
   })
   .on(["GET", "DELETE"], "/", (c) =>
