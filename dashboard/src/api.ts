@@ -202,7 +202,7 @@ export const api = {
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
 
-  /** Durable runs (every trigger but tool), newest first: needs only jobs:read. */
+  /** Durable runs (every trigger but tool and mcp), newest first: needs only jobs:read. */
   jobs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/jobs?${pageQuery(filter, cursor)}`),
   job: (id: string) => request<JobView>("GET", `/v1/jobs/${enc(id)}`),
   /** The Server-Sent-Events stream of a job's live state (same origin: the session cookie goes along). */

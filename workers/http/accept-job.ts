@@ -6,7 +6,9 @@
 import type { Context } from "hono";
 import { startJob } from "../jobs/start-job";
 import { IdempotencyKey } from "../lib/contracts/jobs";
+import type { RunTrigger } from "../lib/contracts/runs";
 import { getActiveFunction } from "../lib/infra/db/functions.repo";
+import type { RunRow } from "../lib/infra/db/runs.repo";
 import { notFound } from "./errors";
 import { authorize } from "./middleware/auth";
 import { enforceRateLimits } from "./rate-limit";
@@ -17,14 +19,28 @@ export async function acceptJob(c: Context<AppEnv>, name: string, input: unknown
   authorize(c, "jobs:write", name);
   const key = c.req.header("idempotency-key");
   const idempotencyKey = key === undefined ? undefined : parseWith(IdempotencyKey, key, "/headers/idempotency-key");
+  const { run, created } = await startCheckedJob(c, name, input, inputPath, { trigger: "job", idempotencyKey });
+  const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
+  c.header("Location", statusUrl);
+  return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);
+}
+
+/**
+ * The checks every job start over HTTP makes (exposure, input, rate limits), then the start;
+ * the caller has checked the `jobs:write` scope for this function. Shared with MCP tasks.
+ */
+export async function startCheckedJob(
+  c: Context<AppEnv>,
+  name: string,
+  input: unknown,
+  inputPath: string,
+  o: { trigger: RunTrigger; idempotencyKey?: string },
+): Promise<{ run: RunRow; created: boolean }> {
   const fn = await getActiveFunction(c.get("db"), name);
   if (!fn?.manifest.exposures.job) throw notFound(`job function "${name}"`);
   assertValidInput(fn, input, inputPath);
   await enforceRateLimits(c, name, fn.manifest.rateLimit);
-  const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, input, { trigger: "job", idempotencyKey });
-  const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
-  c.header("Location", statusUrl);
-  return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);
+  return startJob(c.env, c.executionCtx, c.get("db"), fn, input, o);
 }
 
 /** Whether a tool call asks to run as a job instead of waiting for the output. */

@@ -13,6 +13,7 @@ import { functionsRoutes } from "./routes/functions.routes";
 import { hooksRoutes } from "./routes/hooks.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
+import { mcpRoutes } from "./routes/mcp.routes";
 import { runsRoutes } from "./routes/runs.routes";
 import { schedulesRoutes } from "./routes/schedules.routes";
 import { secretsRoutes } from "./routes/secrets.routes";
@@ -26,6 +27,9 @@ export const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ ok: true }))
   // Public: a webhook's signature is its credential (its own 1 MiB body limit is in the route).
   .route("/hooks", hooksRoutes)
+  // MCP (Streamable HTTP): the same credentials and body limits as /v1.
+  .use("/mcp/*", limitBodies, requireAuth)
+  .route("/mcp", mcpRoutes)
   .use("/v1/*", limitBodies)
   .route("/v1/session", sessionRoutes)
   .use("/v1/*", requireAuth)

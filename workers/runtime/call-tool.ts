@@ -26,8 +26,9 @@ export async function callTool(
   db: Db,
   fn: ActiveFunction,
   input: unknown,
+  /** `mcp` for a call through the MCP server: one of SYNC_TRIGGERS (the run is no job). */
+  trigger: Extract<RunTrigger, "tool" | "mcp"> = "tool",
 ): Promise<ToolCallResult> {
-  const trigger: RunTrigger = "tool";
   const createdAt = Date.now();
   const runId = newId("run", createdAt);
   const isolate = loadFunction(

@@ -1,5 +1,5 @@
 /**
- * Jobs: recent durable runs (jobs, replays: every trigger but tool), newest first from
+ * Jobs: recent durable runs (jobs, replays: every trigger but tool and mcp), newest first from
  * GET /v1/jobs (refreshing every 2 s while any is live), and
  * the dead letters (failed or timed-out jobs not yet replayed), each with a Re-queue button.
  */

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { endJob } from "../../jobs/end-job";
 import { JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
-import { RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
+import { isJobTrigger, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { getRun, getTrace, listDeadLetter, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
 import { acceptJob } from "../accept-job";
@@ -21,7 +21,7 @@ import { runPage, runView } from "../views";
 async function jobRun(c: Context<AppEnv>, scope: "jobs:read" | "jobs:write"): Promise<RunRow> {
   authorize(c, scope);
   const run = await getRun(c.get("db"), c.req.param("id") ?? "");
-  if (!run || run.trigger === "tool" || !canTouchFunction(c.get("principal"), run.functionName))
+  if (!run || !isJobTrigger(run.trigger) || !canTouchFunction(c.get("principal"), run.functionName))
     throw notFound(`job "${c.req.param("id")}"`);
   return run;
 }

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
 import { ReplayRequest } from "../../lib/contracts/jobs";
-import { type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
+import { isJobTrigger, type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { restoredJson } from "../../lib/domain/json-text";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
@@ -38,7 +38,7 @@ export const runsRoutes = new Hono<AppEnv>()
     const input = restoredJson(parent.input);
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
     await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
-    const reuseFrom = fromFailedStep && parent.trigger !== "tool" ? parent.id : undefined;
+    const reuseFrom = fromFailedStep && isJobTrigger(parent.trigger) ? parent.id : undefined;
     const { run } = await startJob(c.env, c.executionCtx, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
     return c.json(
       { id: run.id, status: run.status, parentRunId: parent.id, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },

@@ -4,8 +4,13 @@
  */
 import { z } from "zod";
 
-export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual"]);
+/** `mcp`: a tool call over MCP (synchronous, like `tool`); `mcp-task`: a job started as an MCP task. */
+export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual", "mcp", "mcp-task"]);
 export type RunTrigger = z.infer<typeof RunTrigger>;
+
+/** Runs that ran inside the request that asked for them: every other trigger makes a job. */
+export const SYNC_TRIGGERS: readonly RunTrigger[] = ["tool", "mcp"];
+export const isJobTrigger = (trigger: string): boolean => !SYNC_TRIGGERS.includes(trigger as RunTrigger);
 
 export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"]);
 export type RunStatus = z.infer<typeof RunStatus>;

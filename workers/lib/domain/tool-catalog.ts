@@ -1,6 +1,8 @@
 /**
  * Renders tool definitions for agent frameworks from each function's one input schema. Pure.
  */
+import { mcpOutputSchema } from "./mcp";
+
 export type CatalogFormat = "kiln" | "openai" | "anthropic" | "mcp";
 
 export interface ToolSource {
@@ -23,13 +25,16 @@ export function renderTool(tool: ToolSource, format: CatalogFormat, baseUrl: str
       return { type: "function", function: { name: tool.name, description: tool.description, parameters } };
     case "anthropic":
       return { name: tool.name, description: tool.description, input_schema: parameters };
-    case "mcp":
+    case "mcp": {
+      // MCP clients accept only object output schemas: others are wrapped (see ./mcp).
+      const output = mcpOutputSchema(tool.output);
       return {
         name: tool.name,
         description: tool.description,
         inputSchema: parameters,
-        ...(tool.output ? { outputSchema: bareSchema(tool.output) } : {}),
+        ...(output ? { outputSchema: output.schema } : {}),
       };
+    }
     case "kiln":
       return {
         name: tool.name,

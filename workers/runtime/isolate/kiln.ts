@@ -18,7 +18,7 @@ export type { RunChannelStub } from "./recorder";
 export { z };
 
 /** How an invocation was started. */
-export type RunTrigger = "tool" | "job" | "schedule" | "webhook" | "replay" | "manual";
+export type RunTrigger = "tool" | "job" | "schedule" | "webhook" | "replay" | "manual" | "mcp" | "mcp-task";
 
 /** A duration: milliseconds, or text such as "30 seconds", "5 minutes", "1 hour". */
 export type Duration = number | `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours" | "day" | "days"}`;

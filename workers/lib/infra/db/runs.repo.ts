@@ -2,10 +2,10 @@
  * Runs and their traces in D1. A finished tool run is written in one batch (an implicit
  * transaction), after the response has been sent.
  */
-import { and, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { RunError, RunStatus, RunsQuery, RunTrigger, Trace } from "../../contracts/runs";
+import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
 import { runLogs, runSpans, runSteps, runs } from "./schema";
@@ -128,7 +128,7 @@ export async function listRuns(
   allowedFunctions: readonly string[] | null,
   o: { jobsOnly?: boolean } = {},
 ): Promise<RunRow[]> {
-  const where: (SQL | undefined)[] = o.jobsOnly ? [sql`${runs.trigger} != 'tool'`] : [];
+  const where: (SQL | undefined)[] = o.jobsOnly ? [notInArray(runs.trigger, [...SYNC_TRIGGERS])] : [];
   if (q.function) where.push(eq(runs.functionName, q.function));
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.trigger) where.push(eq(runs.trigger, q.trigger));
@@ -245,7 +245,7 @@ export async function saveTrace(db: Db, id: string, trace: Trace): Promise<void>
 export async function listDeadLetter(db: Db, limit: number, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
   const where: (SQL | undefined)[] = [
     inArray(runs.status, ["failed", "timed_out"]),
-    sql`${runs.trigger} != 'tool'`,
+    notInArray(runs.trigger, [...SYNC_TRIGGERS]),
     sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id})`,
   ];
   return newestRuns(db, where, allowedFunctions, limit);
@@ -259,7 +259,7 @@ export async function listOverdueJobs(db: Db, now: number, limit = 100): Promise
     .where(
       and(
         inArray(runs.status, ["running", "waiting"]),
-        sql`${runs.trigger} != 'tool'`,
+        notInArray(runs.trigger, [...SYNC_TRIGGERS]),
         sql`${runs.startedAt} + (select json_extract(v.manifest, '$.jobTimeoutMs') from function_versions v where v.id = ${runs.versionId}) < ${now}`,
       ),
     )
@@ -275,7 +275,7 @@ export async function listLiveJobs(db: Db, o: { functionName?: string; startedBe
     .where(
       and(
         inArray(runs.status, ["queued", "running", "waiting"]),
-        sql`${runs.trigger} != 'tool'`,
+        notInArray(runs.trigger, [...SYNC_TRIGGERS]),
         o.functionName === undefined ? undefined : eq(runs.functionName, o.functionName),
         o.startedBefore === undefined ? undefined : lt(runs.startedAt, o.startedBefore),
       ),
