@@ -34,10 +34,12 @@ export async function signIn(key: string): Promise<string> {
   return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
 }
 
+/** Registers a public client; each from its own address, so tests never share a registration bucket. */
 export async function register(name = "Test MCP client", redirectUris = [REDIRECT_URI]): Promise<string> {
+  const ip = `198.51.100.${Math.floor(Math.random() * 250)}-${crypto.randomUUID()}`;
   const res = await local("/oauth/register", {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "cf-connecting-ip": ip },
     body: JSON.stringify({ client_name: name, redirect_uris: redirectUris, token_endpoint_auth_method: "none" }),
   });
   const body = await json(res);

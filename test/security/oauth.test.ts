@@ -62,6 +62,31 @@ describe("discovery", () => {
   });
 });
 
+describe("client registration", () => {
+  it("is limited per address, so one caller cannot fill the client store", async () => {
+    const from = (ip: string) =>
+      local("/oauth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify({ client_name: "flood", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none" }),
+      });
+    for (let i = 0; i < 20; i++) expect((await from("203.0.113.7")).status).toBe(201);
+    const refused = await expectProblem(await from("203.0.113.7"), 429, "rate_limited");
+    expect(refused.detail).toContain("client registration");
+    expect((await from("203.0.113.8")).status).toBe(201);
+  });
+
+  it("refuses a redirect URI that is plain http off loopback", async () => {
+    const res = await local("/oauth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": "203.0.113.9" },
+      body: JSON.stringify({ client_name: "bad", redirect_uris: ["http://evil.example/cb"], token_endpoint_auth_method: "none" }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toBe("invalid_client_metadata");
+  });
+});
+
 describe("the authorize endpoint", () => {
   it("refuses a redirect URI the client did not register, without redirecting there", async () => {
     const clientId = await register();

@@ -30,6 +30,17 @@ async function take(c: Context<AppEnv>, bucket: string, limit: RateLimit, what: 
   return d;
 }
 
+/**
+ * OAuth dynamic client registration is public (hosted clients register themselves), so each
+ * address gets a bucket: one caller cannot fill the client store for everyone.
+ */
+export const REGISTRATION_LIMIT: RateLimit = { requests: 20, perSeconds: 3600 };
+
+export async function enforceRegistrationLimit(c: Context<AppEnv>): Promise<void> {
+  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+  await take(c, `oauth-register:${ip}`, REGISTRATION_LIMIT, "client registration from one address");
+}
+
 /** Takes one call from the key's bucket, then the function's; throws 429 when either is empty. */
 export async function enforceRateLimits(c: Context<AppEnv>, fn: string, fnLimit: RateLimit | null): Promise<void> {
   const { keyId, rateLimit: keyLimit } = c.get("principal");

@@ -31,6 +31,7 @@ import { AUTHORIZE_PATH, GrantMetadata, type GrantProps, oauthFor, REGISTER_PATH
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { MAX_SMALL_BODY_BYTES } from "../middleware/body-limit";
+import { enforceRegistrationLimit } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { parseWith, readBody } from "../validate";
 
@@ -96,7 +97,10 @@ export const oauthPublicRoutes = new Hono<AppEnv>()
     return servers(c).resourceServer.fetch(new Request(url, c.req.raw), c.env, ctx(c));
   })
   .all(TOKEN_PATH, toLibrary)
-  .all(REGISTER_PATH, toLibrary)
+  .all(REGISTER_PATH, async (c) => {
+    if (c.req.method === "POST") await enforceRegistrationLimit(c);
+    return toLibrary(c);
+  })
   .get(AUTHORIZE_PATH, authorize);
 
 /** Consent and grants are a person's acts, from the dashboard (or their own key): never a token's. */
