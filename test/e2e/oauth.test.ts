@@ -78,6 +78,11 @@ export default defineFunction({ description: "Greets", input: z.object({ name: z
       return route.fulfill({ status: 200, contentType: "text/plain", body: "connected" });
     });
 
+    // The consent page (like every dashboard page) refuses to be framed: no clickjacked "Allow".
+    const consentPage = await fetch(`${url}/consent?handle=x`, { headers: { "sec-fetch-mode": "navigate", accept: "text/html" } });
+    expect(consentPage.headers.get("x-frame-options")).toBe("DENY");
+    expect(consentPage.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+
     // The user: not signed in yet, so the consent page asks for a key first.
     await page.goto(authorize.href);
     await page.getByLabel("API key").fill(user.key);
