@@ -279,6 +279,13 @@ describe("what a token may reach", () => {
     await expectProblem(await call("oa-beta"), 403, "forbidden");
     await expectProblem(await bearer("/v1/runs", token), 403, "forbidden");
     await expectProblem(await bearer("/v1/oauth/grants", token), 403, "forbidden");
+    // A minted agent token would outlive the grant's revocation.
+    const mint = await bearer("/v1/tokens", token, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"scopes":["tools:call"]}',
+    });
+    await expectProblem(mint, 403, "forbidden");
     const asSession = await local("/v1/session", {
       method: "POST",
       headers: { origin: ORIGIN, "content-type": "application/json" },

@@ -86,9 +86,12 @@ export function resourceMetadataUrl(requestUrl: string): string {
   return `${new URL(requestUrl).origin}/.well-known/oauth-protected-resource${MCP_PATH}`;
 }
 
-/** The library's access tokens are `<userId>:<grantId>:<secret>`; nothing else Kiln issues has colons. */
+/**
+ * The library's access tokens are `<userId>:<grantId>:<secret>` (a 16- and a 32-character random
+ * part); nothing else Kiln issues has colons.
+ */
 export function looksLikeOAuthToken(credential: string): boolean {
-  return /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{16,128}$/.test(credential);
+  return /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{32}$/.test(credential);
 }
 
 export interface OAuthTokenGrant {
