@@ -76,6 +76,18 @@ describe("client registration", () => {
     expect((await from("203.0.113.8")).status).toBe(201);
   });
 
+  it("refuses an oversized registration body, even one sent without Content-Length", async () => {
+    const big = JSON.stringify({ client_name: "x".repeat(70_000), redirect_uris: [REDIRECT_URI] });
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const res = await local("/oauth/register", { method: "POST", headers: { "content-type": "application/json" }, body: chunked });
+    await expectProblem(res, 413, "payload_too_large");
+  });
+
   it("refuses a redirect URI that is plain http off loopback", async () => {
     const res = await local("/oauth/register", {
       method: "POST",

@@ -28,6 +28,7 @@ export const app = new Hono<AppEnv>()
   // Public: a webhook's signature is its credential (its own 1 MiB body limit is in the route).
   .route("/hooks", hooksRoutes)
   // Public: OAuth discovery, registration, token and authorize endpoints for hosted MCP clients.
+  .use("/oauth/*", limitBodies)
   .route("/", oauthPublicRoutes)
   .use("/v1/*", limitBodies)
   .route("/v1/session", sessionRoutes)

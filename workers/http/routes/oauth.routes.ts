@@ -30,7 +30,6 @@ import { sha256Hex } from "../../lib/infra/crypto";
 import { AUTHORIZE_PATH, GrantMetadata, type GrantProps, oauthFor, REGISTER_PATH, TOKEN_PATH } from "../../lib/infra/oauth";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
-import { MAX_SMALL_BODY_BYTES } from "../middleware/body-limit";
 import { enforceRegistrationLimit } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { parseWith, readBody } from "../validate";
@@ -52,11 +51,8 @@ const ctx = (c: Context<AppEnv>) => c.executionCtx as ExecutionContext;
 const oauthApi = (c: Context<AppEnv>) => servers(c).authorization.getOAuthApi(c.env);
 const consentKey = async (handle: string) => `kiln:consent:${await sha256Hex(handle)}`;
 
-/** The library's own endpoints; a registration body is bounded like every small body. */
-async function toLibrary(c: Context<AppEnv>): Promise<Response> {
-  const length = Number(c.req.header("content-length") ?? 0);
-  if (length > MAX_SMALL_BODY_BYTES)
-    throw new AppError("payload_too_large", 413, `request bodies are limited to ${MAX_SMALL_BODY_BYTES} bytes`);
+/** The library's own endpoints (their bodies are bounded by the app's body limit on /oauth/*). */
+function toLibrary(c: Context<AppEnv>): Promise<Response> {
   return servers(c).authorization.fetch(c.req.raw, c.env, ctx(c));
 }
 
