@@ -71,7 +71,9 @@ export function authorizeUrl(clientId: string, params: Record<string, string | u
 
 /** Follows /oauth/authorize to the consent page: its handle and the browser-binding cookie. */
 export async function startConsent(clientId: string, challenge: string): Promise<{ handle: string; cookie: string }> {
-  const res = await local(authorizeUrl(clientId, { code_challenge: challenge, code_challenge_method: "S256" }));
+  const res = await local(authorizeUrl(clientId, { code_challenge: challenge, code_challenge_method: "S256" }), {
+    headers: { "cf-connecting-ip": `198.51.100.1-${crypto.randomUUID()}` },
+  });
   expect(res.status).toBe(302);
   const location = new URL(res.headers.get("location")!, ORIGIN);
   expect(location.pathname).toBe("/consent");

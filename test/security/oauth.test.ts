@@ -110,6 +110,16 @@ describe("the authorize endpoint", () => {
     await expectProblem(res, 400, "bad_request");
   });
 
+  it("starts at most 60 consent transactions per address in 10 minutes", async () => {
+    const clientId = await register();
+    const { challenge } = await pkce();
+    const from = (ip: string) =>
+      local(authorizeUrl(clientId, { code_challenge: challenge, code_challenge_method: "S256" }), { headers: { "cf-connecting-ip": ip } });
+    for (let i = 0; i < 60; i++) expect((await from("203.0.113.20")).status).toBe(302);
+    await expectProblem(await from("203.0.113.20"), 429, "rate_limited");
+    expect((await from("203.0.113.21")).status).toBe(302);
+  });
+
   it("refuses an unknown client", async () => {
     const res = await local(authorizeUrl("nope-client", { code_challenge: "x".repeat(43), code_challenge_method: "S256" }));
     expect(res.headers.get("location")).toBeNull();

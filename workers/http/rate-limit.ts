@@ -31,14 +31,19 @@ async function take(c: Context<AppEnv>, bucket: string, limit: RateLimit, what: 
 }
 
 /**
- * OAuth dynamic client registration is public (hosted clients register themselves), so each
- * address gets a bucket: one caller cannot fill the client store for everyone.
+ * The public OAuth endpoints that store something (client registration; an authorization request,
+ * which starts a consent transaction) get a bucket per address: one caller cannot fill the store
+ * or use up its writes for everyone.
  */
-export const REGISTRATION_LIMIT: RateLimit = { requests: 20, perSeconds: 3600 };
+export const ADDRESS_LIMITS = {
+  register: { limit: { requests: 20, perSeconds: 3600 }, what: "client registration from one address" },
+  authorize: { limit: { requests: 60, perSeconds: 600 }, what: "authorization requests from one address" },
+} satisfies Record<string, { limit: RateLimit; what: string }>;
 
-export async function enforceRegistrationLimit(c: Context<AppEnv>): Promise<void> {
+export async function enforceAddressLimit(c: Context<AppEnv>, kind: keyof typeof ADDRESS_LIMITS): Promise<void> {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-  await take(c, `oauth-register:${ip}`, REGISTRATION_LIMIT, "client registration from one address");
+  const { limit, what } = ADDRESS_LIMITS[kind];
+  await take(c, `oauth-${kind}:${ip}`, limit, what);
 }
 
 /** Takes one call from the key's bucket, then the function's; throws 429 when either is empty. */

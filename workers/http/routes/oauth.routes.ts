@@ -30,7 +30,7 @@ import { sha256Hex } from "../../lib/infra/crypto";
 import { AUTHORIZE_PATH, GrantMetadata, type GrantProps, oauthFor, REGISTER_PATH, TOKEN_PATH } from "../../lib/infra/oauth";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
-import { enforceRegistrationLimit } from "../rate-limit";
+import { enforceAddressLimit } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { parseWith, readBody } from "../validate";
 
@@ -74,6 +74,7 @@ async function authorize(c: Context<AppEnv>): Promise<Response> {
   if (!request.codeChallenge || request.codeChallengeMethod !== "S256") {
     return c.redirect(authorizationErrorRedirect(request, "invalid_request", PKCE_REQUIRED), 302);
   }
+  await enforceAddressLimit(c, "authorize");
   const api = oauthApi(c);
   const details = await api.describeConsent(request);
   const consent = await api.beginConsent(request);
@@ -94,7 +95,7 @@ export const oauthPublicRoutes = new Hono<AppEnv>()
   })
   .all(TOKEN_PATH, toLibrary)
   .all(REGISTER_PATH, async (c) => {
-    if (c.req.method === "POST") await enforceRegistrationLimit(c);
+    if (c.req.method === "POST") await enforceAddressLimit(c, "register");
     return toLibrary(c);
   })
   .get(AUTHORIZE_PATH, authorize);
