@@ -7,6 +7,7 @@ import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/c
 import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
+import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
 import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
@@ -26,6 +27,8 @@ export type {
   AuditAction,
   AuditEventView,
   AuditPage,
+  ConsentResult,
+  ConsentView,
   CreatedKey,
   DeliveryStatus,
   DeliveryView,
@@ -34,6 +37,8 @@ export type {
   JobState,
   LiveStep,
   Manifest,
+  OAuthGrantView,
+  OAuthScope,
   RunDetail,
   RunView,
   ScheduleDetail,
@@ -218,6 +223,15 @@ export const api = {
   createKey: (name: string, scopes: Scope[], functions: string[] | null) =>
     request<CreatedKey>("POST", "/v1/keys", { name, scopes, functions }),
   revokeKey: (id: string) => request<void>("DELETE", `/v1/keys/${enc(id)}`),
+
+  /** An OAuth client's consent request, for the signed-in user (GET /oauth/authorize sent them here). */
+  consent: (handle: string) => request<ConsentView>("GET", `/v1/oauth/consent?handle=${enc(handle)}`),
+  approveConsent: (handle: string, scopes: OAuthScope[], functions: string[] | null) =>
+    request<ConsentResult>("POST", "/v1/oauth/consent", { handle, approve: true, scopes, functions }),
+  denyConsent: (handle: string) => request<ConsentResult>("POST", "/v1/oauth/consent", { handle, approve: false }),
+  /** Hosted clients (MCP connectors) the signed-in user granted access to. */
+  oauthGrants: () => request<{ items: OAuthGrantView[] }>("GET", "/v1/oauth/grants").then((r) => r.items),
+  revokeOAuthGrant: (id: string) => request<void>("DELETE", `/v1/oauth/grants/${enc(id)}`),
 
   /** The audit log, newest first: needs audit:read. */
   audit: (filter: AuditFilter, cursor?: string) => request<AuditPage>("GET", `/v1/audit?${pageQuery(filter, cursor)}`),

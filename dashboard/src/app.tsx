@@ -4,6 +4,8 @@ import { api, type Session, setUnauthorizedHandler } from "./api";
 import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
 import { AuditPage } from "./pages/audit-page";
+import { ConnectionsPage } from "./pages/connections-page";
+import { ConsentPage } from "./pages/consent-page";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
 import { JobPage } from "./pages/job-page";
@@ -24,7 +26,7 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function Routes({ path, session }: { path: string; session: Session }) {
+function Routes({ path, query, session }: { path: string; query: URLSearchParams; session: Session }) {
   if (path === "/" || path === "") {
     const first = hasScope(session, "functions:read")
       ? "/functions"
@@ -50,6 +52,8 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
+  if (match("/consent", path)) return <ConsentPage handle={query.get("handle")} />;
+  if (match("/connections", path)) return <ConnectionsPage />;
   if (match("/secrets", path)) return <SecretsPage session={session} />;
   if (match("/webhooks", path)) return <WebhooksPage session={session} />;
   const hook = match("/webhooks/:id", path);
@@ -68,7 +72,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<Error | null>(null);
-  const { path } = useLocation();
+  const { path, query } = useLocation();
 
   const check = () => {
     setError(null);
@@ -101,7 +105,7 @@ export function App() {
   };
   return (
     <Layout session={session} path={path} onSignOut={signOut}>
-      <Routes path={path} session={session} />
+      <Routes path={path} query={query} session={session} />
     </Layout>
   );
 }

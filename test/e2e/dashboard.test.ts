@@ -69,6 +69,7 @@ describe("dashboard", () => {
       "Secrets",
       "API keys",
       "Audit log",
+      "Connected apps",
     ]);
     // The key is never kept in the browser: only the HttpOnly cookie is.
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);

@@ -13,6 +13,7 @@ import { functionsRoutes } from "./routes/functions.routes";
 import { hooksRoutes } from "./routes/hooks.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
+import { oauthPublicRoutes, oauthRoutes } from "./routes/oauth.routes";
 import { mcpRoutes } from "./routes/mcp.routes";
 import { runsRoutes } from "./routes/runs.routes";
 import { schedulesRoutes } from "./routes/schedules.routes";
@@ -27,6 +28,9 @@ export const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ ok: true }))
   // Public: a webhook's signature is its credential (its own 1 MiB body limit is in the route).
   .route("/hooks", hooksRoutes)
+  // Public: OAuth discovery, registration, token and authorize endpoints for hosted MCP clients.
+  .use("/oauth/*", limitBodies)
+  .route("/", oauthPublicRoutes)
   // MCP (Streamable HTTP): the same credentials and body limits as /v1.
   .use("/mcp/*", limitBodies, requireAuth)
   .route("/mcp", mcpRoutes)
@@ -45,5 +49,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1/webhooks", webhooksRoutes)
   .route("/v1/deliveries", deliveriesRoutes)
   .route("/v1/schedules", schedulesRoutes)
+  .route("/v1/oauth", oauthRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

@@ -30,6 +30,22 @@ async function take(c: Context<AppEnv>, bucket: string, limit: RateLimit, what: 
   return d;
 }
 
+/**
+ * The public OAuth endpoints that store something (client registration; an authorization request,
+ * which starts a consent transaction) get a bucket per address: one caller cannot fill the store
+ * or use up its writes for everyone.
+ */
+export const ADDRESS_LIMITS = {
+  register: { limit: { requests: 20, perSeconds: 3600 }, what: "client registration from one address" },
+  authorize: { limit: { requests: 60, perSeconds: 600 }, what: "authorization requests from one address" },
+} satisfies Record<string, { limit: RateLimit; what: string }>;
+
+export async function enforceAddressLimit(c: Context<AppEnv>, kind: keyof typeof ADDRESS_LIMITS): Promise<void> {
+  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+  const { limit, what } = ADDRESS_LIMITS[kind];
+  await take(c, `oauth-${kind}:${ip}`, limit, what);
+}
+
 /** Takes one call from the key's bucket, then the function's; throws 429 when either is empty. */
 export async function enforceRateLimits(c: Context<AppEnv>, fn: string, fnLimit: RateLimit | null): Promise<void> {
   const { keyId, rateLimit: keyLimit } = c.get("principal");

@@ -10,8 +10,8 @@ import { Link } from "../router";
 interface NavItem {
   href: string;
   label: string;
-  /** Shown only to sessions holding this scope (admin holds every scope). */
-  scope: Scope;
+  /** Shown only to sessions holding this scope (admin holds every scope); absent: to everyone. */
+  scope?: Scope;
 }
 
 export const NAV: NavItem[] = [
@@ -23,6 +23,7 @@ export const NAV: NavItem[] = [
   { href: "/secrets", label: "Secrets", scope: "secrets:read" },
   { href: "/keys", label: "API keys", scope: "keys:manage" },
   { href: "/audit", label: "Audit log", scope: "audit:read" },
+  { href: "/connections", label: "Connected apps" },
 ];
 
 export function hasScope(session: Session, scope: Scope): boolean {
@@ -38,7 +39,7 @@ interface Props {
 
 export function Layout({ session, path, onSignOut, children }: Props) {
   const [open, setOpen] = useState(false);
-  const items = NAV.filter((n) => hasScope(session, n.scope));
+  const items = NAV.filter((n) => n.scope === undefined || hasScope(session, n.scope));
   return (
     <div class="shell">
       <header class="topbar">

@@ -10,6 +10,7 @@ import type { Scope } from "../../lib/contracts/keys";
 import { checkAccess } from "../../lib/domain/access";
 import { type Authenticated, authenticateBearer, authenticateSession } from "../../lib/infra/auth";
 import { touchKey } from "../../lib/infra/db/keys.repo";
+import { oauthFor, resourceMetadataUrl } from "../../lib/infra/oauth";
 import { AppError } from "../errors";
 import type { AppEnv } from "../types";
 import { assertSameOriginWrite } from "./csrf";
@@ -19,7 +20,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 /** What credential checks need from a request: the platform keys and the database. */
 export function authEnv(c: Context<AppEnv>) {
-  return { adminKey: c.env.KILN_ADMIN_KEY, signingKey: c.env.KILN_SIGNING_KEY, db: c.get("db") };
+  return { adminKey: c.env.KILN_ADMIN_KEY, signingKey: c.env.KILN_SIGNING_KEY, db: c.get("db"), oauth: { env: c.env, url: c.req.url } };
 }
 
 async function authenticate(c: Context<AppEnv>): Promise<Authenticated | null> {
@@ -40,8 +41,12 @@ async function authenticate(c: Context<AppEnv>): Promise<Authenticated | null> {
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const auth = await authenticate(c);
   if (!auth) {
+    // `resource_metadata` (RFC 9728) is how a hosted MCP client finds Kiln's OAuth server.
+    const challenge = oauthFor(c.req.url)
+      ? `Bearer realm="kiln", resource_metadata="${resourceMetadataUrl(c.req.url)}"`
+      : 'Bearer realm="kiln"';
     throw new AppError("unauthorized", 401, "a valid credential is required: send `Authorization: Bearer <key>`", {
-      headers: { "www-authenticate": 'Bearer realm="kiln"' },
+      headers: { "www-authenticate": challenge },
     });
   }
   const { grant } = auth;

@@ -85,6 +85,9 @@ export const tokensRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const req = await readBody(c, MintTokenRequest);
     const principal = c.get("principal");
+    // An OAuth client's token is revoked in OAUTH_KV, which tokens minted here know nothing of:
+    // minting would let a client keep access after its grant is revoked.
+    if (principal.kind === "oauth") throw new AppError("forbidden", 403, "an OAuth client's token cannot mint agent tokens");
     const grant = narrowGrant(principal, req.scopes, req.functions ?? principal.functions);
     if (!grant.ok) throw new AppError("forbidden", 403, grant.detail);
     const minted = await mintToken(authEnv(c), principal, { kind: "token", ...grant }, req.ttlSeconds);

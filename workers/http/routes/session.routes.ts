@@ -22,7 +22,9 @@ export const sessionRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const { key } = await readBody(c, SessionRequest);
     const auth = await authenticateBearer(authEnv(c), key);
-    if (!auth || auth.principal.kind === "token") throw new AppError("unauthorized", 401, "that key is not valid");
+    // Only a key signs in: an agent token or an OAuth client's token never becomes a session.
+    if (!auth || (auth.principal.kind !== "key" && auth.principal.kind !== "admin"))
+      throw new AppError("unauthorized", 401, "that key is not valid");
     // After the key check, so a wrong key is a 401 for every client; no cookie is set before this.
     assertSameOriginWrite(c);
     const { principal } = auth;

@@ -18,6 +18,9 @@ export const AuditAction = z.enum([
   "tokens.revoke_all",
   "session.create",
   "session.revoke",
+  "oauth.grant",
+  "oauth.deny",
+  "oauth.revoke",
   "secret.create",
   "secret.update",
   "secret.delete",
@@ -55,7 +58,7 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 
 export const AuditActor = z.object({
   keyId: z.string(),
-  kind: z.enum(["admin", "key", "token", "session"]),
+  kind: z.enum(["admin", "key", "token", "session", "oauth"]),
   /** The API key's name; absent for the admin key or a key that no longer exists. */
   name: z.string().optional(),
 });

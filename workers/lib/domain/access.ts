@@ -6,13 +6,14 @@ import type { Scope } from "../contracts/keys";
 
 /** The authenticated caller of a request. */
 export interface Principal {
-  kind: "admin" | "key" | "token" | "session";
+  /** `oauth`: an access token a hosted MCP client got through the consent page. */
+  kind: "admin" | "key" | "token" | "session" | "oauth";
   /** `admin`, or the id of the API key the credential belongs to. */
   keyId: string;
   scopes: readonly Scope[];
   /** Function names this principal may touch; null means all. */
   functions: readonly string[] | null;
-  /** For tokens and sessions: when the credential expires (epoch ms); what it mints ends no later. */
+  /** For tokens, sessions and OAuth tokens: when the credential expires (epoch ms); what it mints ends no later. */
   expiresAt?: number;
   /** For tokens and sessions: the JWT's `jti`, by which it is revoked. */
   tokenId?: string;

@@ -1,6 +1,6 @@
 /**
- * Credentials: the admin key, API keys (`kiln_<id>_<secret>`) and jose-signed JWTs (agent tokens
- * and dashboard sessions). Every failure is the same generic `null` to callers: why a credential
+ * Credentials: the admin key, API keys (`kiln_<id>_<secret>`), jose-signed JWTs (agent tokens
+ * and dashboard sessions) and OAuth access tokens of hosted MCP clients (./oauth). Every failure is the same generic `null` to callers: why a credential
  * was refused is never told to the client.
  *
  * A JWT carries only who minted it (`sub`), its kind, its `jti` and its expiry; its rights live in
@@ -15,6 +15,7 @@ import { constantTimeEqual, sha256Hex } from "./crypto";
 import type { Db } from "./db/functions.repo";
 import { findIssuedGrant, findKeyGrant, insertIssuedToken, type KeyGrant } from "./db/keys.repo";
 import { newId, randomToken } from "./ids";
+import { looksLikeOAuthToken, validateOAuthToken } from "./oauth";
 
 const KEY_PATTERN = /^kiln_([0-9a-z]{26})_([A-Za-z0-9_-]{43})$/;
 const ISSUER = "kiln";
@@ -101,6 +102,8 @@ export interface AuthEnv {
   adminKey: string;
   signingKey: string;
   db: Db;
+  /** For OAuth access tokens: the bindings (OAUTH_KV) and the request's URL (its origin is the issuer). */
+  oauth?: { env: Env; url: string };
 }
 
 /** A key's grant, if the key behind a credential still exists and is not revoked. */
@@ -152,14 +155,33 @@ async function fromJwt(env: AuthEnv, credential: string, expected: "token" | "se
   }
 }
 
+/**
+ * An OAuth access token: its grant's rights, while the key that consented still lives. Like agent
+ * tokens, it shares that key's rate limit. It mints nothing (`tokenId` unset; its scopes never
+ * include keys:manage), so nothing outlives the grant's revocation.
+ */
+async function fromOAuthToken(env: AuthEnv, credential: string): Promise<Principal | null> {
+  if (!env.oauth) return null;
+  const valid = await validateOAuthToken(env.oauth.env, env.oauth.url, credential);
+  if (!valid) return null;
+  const { keyId, scopes, functions } = valid.props;
+  const key = keyId === "admin" ? null : await liveGrant(env.db, keyId);
+  if (keyId !== "admin" && !key) return null;
+  return { kind: "oauth", keyId, scopes, functions, expiresAt: valid.expiresAt * 1000, rateLimit: key?.rateLimit ?? null };
+}
+
 export type Authenticated = { principal: Principal; grant?: KeyGrant };
 
-/** A bearer credential: the admin key, an API key, or an agent token. */
+/** A bearer credential: the admin key, an API key, an agent token, or an OAuth access token. */
 export async function authenticateBearer(env: AuthEnv, credential: string): Promise<Authenticated | null> {
   if (credential.startsWith("kiln_")) return fromApiKey(env, credential);
   if (credential.startsWith("eyJ")) {
     const principal = await fromJwt(env, credential, "token");
     return principal ? { principal } : null;
+  }
+  if (looksLikeOAuthToken(credential)) {
+    const principal = await fromOAuthToken(env, credential);
+    if (principal) return { principal };
   }
   if (await constantTimeEqual(credential, env.adminKey)) {
     return { principal: { kind: "admin", keyId: "admin", scopes: ["admin"], functions: null } };
