@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { startJob } from "../jobs/start-job";
 import { IdempotencyKey } from "../lib/contracts/jobs";
+import { dropAbsentNulls } from "../lib/domain/absent-nulls";
 import { getActiveFunction } from "../lib/infra/db/functions.repo";
 import { notFound } from "./errors";
 import { authorize } from "./middleware/auth";
@@ -13,12 +14,20 @@ import { enforceRateLimits } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { assertValidInput, parseWith } from "./validate";
 
-export async function acceptJob(c: Context<AppEnv>, name: string, input: unknown, inputPath: string): Promise<Response> {
+export async function acceptJob(
+  c: Context<AppEnv>,
+  name: string,
+  body: unknown,
+  inputPath: string,
+  o: { absentNulls?: boolean } = {},
+): Promise<Response> {
   authorize(c, "jobs:write", name);
   const key = c.req.header("idempotency-key");
   const idempotencyKey = key === undefined ? undefined : parseWith(IdempotencyKey, key, "/headers/idempotency-key");
   const fn = await getActiveFunction(c.get("db"), name);
   if (!fn?.manifest.exposures.job) throw notFound(`job function "${name}"`);
+  // A tool URL called asynchronously reads a strict caller's nulls as tool calls do (absent-nulls.ts).
+  const input = o.absentNulls ? dropAbsentNulls(fn.manifest.input, body) : body;
   assertValidInput(fn, input, inputPath);
   await enforceRateLimits(c, name, fn.manifest.rateLimit);
   const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, input, { trigger: "job", idempotencyKey });
