@@ -111,7 +111,7 @@ function toolOperation(tool: ToolSource, components: Node): Node {
 export function buildOpenApi(tools: ToolSource[], baseUrl: string, version: string): Node {
   const components: Node = {};
   const paths: Record<string, Node> = {};
-  for (const route of API_ROUTES) (paths[route.path] ??= {})[route.method] = operation(route, components);
+  for (const route of API_ROUTES) paths[route.path] = { ...paths[route.path], [route.method]: operation(route, components) };
   for (const tool of tools) paths[`/v1/tools/${tool.name}`] = { post: toolOperation(tool, components) };
   components.Problem = schemaOf(Problem, "output", "Problem", components);
   return {
