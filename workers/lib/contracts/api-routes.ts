@@ -49,7 +49,7 @@ const r = (method: HttpMethod, path: string, summary: string, scope: string | nu
 
 export const API_ROUTES: ApiRoute[] = [
   r("get", "/healthz", "Liveness check", "public", { status: 200, schema: z.object({ ok: z.boolean() }) }),
-  r("post", "/hooks/{id}", "Receive a signed webhook (the signature is the credential)", "public", { status: 202 }),
+  r("post", "/hooks/{endpointId}", "Receive a signed webhook (the signature is the credential)", "public", { status: 202 }),
   r("get", "/v1/openapi.json", "This document, with one operation per tool the credential may call", null, { status: 200 }),
   r("post", "/v1/session", "Exchange an API key for a dashboard session cookie", "public", { status: 200 }, { body: SessionRequest }),
   r("get", "/v1/session", "The current credential", null, { status: 200, schema: SessionView }),
