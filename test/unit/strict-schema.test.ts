@@ -166,3 +166,25 @@ describe("validation messages an agent can act on", () => {
     expect(text).toContain("^[A-Z]{3}$");
   });
 });
+
+describe("the OpenAPI document's tool operations", () => {
+  it("gives tools whose names differ only by - and _ distinct operation ids, and embeds $defs as components", async () => {
+    const { buildOpenApi } = await import("../../workers/lib/domain/openapi");
+    const Node: z.ZodType = z.lazy(() => z.object({ name: z.string(), children: z.array(Node) }));
+    const input = toSchema(z.object({ tree: Node }));
+    const doc = buildOpenApi(
+      [
+        { name: "a-b", description: "", input, output: null },
+        { name: "a_b", description: "", input: toSchema(z.object({})), output: null },
+      ],
+      "https://k",
+      "1",
+    ) as any;
+    const ids = [doc.paths["/v1/tools/a-b"].post.operationId, doc.paths["/v1/tools/a_b"].post.operationId];
+    expect(new Set(ids).size).toBe(2);
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/"\$ref":"#\/\$defs\//);
+    for (const [, ref] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.components.schemas).toHaveProperty([ref as string]);
+  });
+});

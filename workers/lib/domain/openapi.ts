@@ -85,10 +85,14 @@ function operation(route: ApiRoute, components: Node): Node {
 }
 
 /** `POST /v1/tools/<name>` for one tool, with its own input and output schemas. */
-function toolOperation(tool: ToolSource, components: Node): Node {
+function toolOperation(tool: ToolSource, components: Node, taken: Set<string>): Node {
   const output = tool.output ? embed(tool.output, `tool_${tool.name}_output`, components) : {};
+  // GPT Actions name the function after the operationId; ids must be unique ("a-b" and "a_b" both exist).
+  let operationId = tool.name.replace(/[^A-Za-z0-9_]/g, "_");
+  while (taken.has(operationId)) operationId = `${operationId}_`;
+  taken.add(operationId);
   return {
-    operationId: tool.name.replace(/[^A-Za-z0-9_]/g, "_"),
+    operationId,
     summary: tool.description ? tool.description.slice(0, 300) : `Call the tool ${tool.name}`,
     tags: ["tools"],
     parameters: [
@@ -112,7 +116,8 @@ export function buildOpenApi(tools: ToolSource[], baseUrl: string, version: stri
   const components: Node = {};
   const paths: Record<string, Node> = {};
   for (const route of API_ROUTES) paths[route.path] = { ...paths[route.path], [route.method]: operation(route, components) };
-  for (const tool of tools) paths[`/v1/tools/${tool.name}`] = { post: toolOperation(tool, components) };
+  const taken = new Set(Object.values(paths).flatMap((p) => Object.values(p).map((op) => (op as Node).operationId as string)));
+  for (const tool of tools) paths[`/v1/tools/${tool.name}`] = { post: toolOperation(tool, components, taken) };
   components.Problem = schemaOf(Problem, "output", "Problem", components);
   return {
     openapi: "3.1.0",
