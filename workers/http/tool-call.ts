@@ -30,6 +30,8 @@ import { parseWith } from "./validate";
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A claim still running this long after the function's own timeout was abandoned (its isolate died). */
 const ABANDONED_AFTER_MS = 60_000;
+/** A response larger than this is not kept: a repeat runs the function again. */
+const MAX_KEPT_BYTES = 1_500_000;
 
 /** The response to a finished call: the output, or a problem document with the run id and `retryable`. */
 function outcomeResponse(c: Context<AppEnv>, name: string, runId: string, outcome: Outcome): Response {
@@ -124,7 +126,9 @@ async function runAndKeep(c: Context<AppEnv>, fn: ActiveFunction, input: unknown
   }
   const body = await response.clone().text();
   const retryable = response.status >= 400 && (JSON.parse(body) as { retryable?: unknown }).retryable === true;
-  if (retryable) await dropToolKey(db, scope);
+  // D1 holds at most 2 MB in a value; an output of up to 1 MiB characters can exceed that in UTF-8.
+  const tooLarge = new TextEncoder().encode(body).length > MAX_KEPT_BYTES;
+  if (retryable || tooLarge) await dropToolKey(db, scope);
   else await completeToolKey(db, scope, { status: response.status, body, runId: response.headers.get("kiln-run-id") ?? "" });
   return response;
 }
