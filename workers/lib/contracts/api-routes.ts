@@ -1,7 +1,7 @@
 /**
  * Every HTTP route of Kiln with the contracts that validate it: the source of the OpenAPI
  * document (GET /v1/openapi.json, built by lib/domain/openapi.ts). A route added to the app
- * belongs here too; test/integration/openapi.test.ts checks that both list the same routes.
+ * belongs here too; test/integration/agent-catalog.test.ts checks that both list the same routes.
  * Imports nothing but zod and sibling contracts.
  */
 import { z } from "zod";
