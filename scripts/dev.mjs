@@ -5,9 +5,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseDevArgs } from "./dev-args.mjs";
 import { randomKey, startCronTicker, WRANGLER } from "./local-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
+const args = parseDevArgs(process.argv.slice(2), process.env);
+if ("error" in args) {
+  console.error(`npm run dev: ${args.error}`);
+  process.exit(2);
+}
+const { port, passThrough } = args;
 const run = (cmd, args) => {
   const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
   if (res.status !== 0) process.exit(res.status ?? 1);
@@ -28,9 +35,8 @@ const adminKey = /^KILN_ADMIN_KEY=(.*)$/m.exec(readFileSync(varsFile, "utf8"))?.
 run(process.execPath, ["scripts/build.mjs"]);
 run(WRANGLER[0], [WRANGLER[1], "d1", "migrations", "apply", "kiln", "--local"]);
 
-const port = process.env.PORT ?? "8787";
 console.log(`\n  Kiln dashboard: http://localhost:${port}\n  Admin key:      ${adminKey}\n`);
-const child = spawn(WRANGLER[0], [WRANGLER[1], "dev", "--port", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const child = spawn(WRANGLER[0], [WRANGLER[1], "dev", "--port", port, ...passThrough], { cwd: root, stdio: "inherit" });
 const stopTicker = startCronTicker(`http://localhost:${port}`);
 child.on("exit", (code) => {
   stopTicker();

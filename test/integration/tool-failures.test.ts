@@ -47,6 +47,7 @@ describe("failing functions", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     const problem = await expectProblem(res, 504, "function_timeout");
     expect(problem.detail).toContain("300 ms");
+    expect(problem.retryable).toBe(true);
     expect(run).toMatchObject({ status: "timed_out", output: null, error: { name: "TimeoutError" } });
     const next = await api("/v1/tools/quick", { body: {} });
     expect(next.status).toBe(200);

@@ -13,8 +13,9 @@ import { functionsRoutes } from "./routes/functions.routes";
 import { hooksRoutes } from "./routes/hooks.routes";
 import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
-import { oauthPublicRoutes, oauthRoutes } from "./routes/oauth.routes";
 import { mcpRoutes } from "./routes/mcp.routes";
+import { oauthPublicRoutes, oauthRoutes } from "./routes/oauth.routes";
+import { openApiRoutes } from "./routes/openapi.routes";
 import { runsRoutes } from "./routes/runs.routes";
 import { schedulesRoutes } from "./routes/schedules.routes";
 import { secretsRoutes } from "./routes/secrets.routes";
@@ -50,5 +51,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/deliveries", deliveriesRoutes)
   .route("/v1/schedules", schedulesRoutes)
   .route("/v1/oauth", oauthRoutes)
+  .route("/v1/openapi.json", openApiRoutes)
+  // Everything else (under /v1, /.well-known, or the bare /v1) is a JSON 404, never the dashboard;
+  // wrangler.toml's run_worker_first sends those paths here. Routes registered above win.
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

@@ -27,6 +27,9 @@ const TITLES: Record<ErrorCode, string> = {
   internal: "Internal error",
 };
 
+/** Statuses where the same request may succeed later: rate limits, upstream failures, unavailability, timeouts. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
 export function problemResponse(c: Context, e: AppError): Response {
   const { issues, runId, location, headers } = e.extras;
   const body: Problem = {
@@ -38,6 +41,7 @@ export function problemResponse(c: Context, e: AppError): Response {
     requestId: c.get("requestId") ?? "unknown",
     ...(issues ? { issues } : {}),
     ...(runId ? { runId } : {}),
+    retryable: e.extras.retryable ?? RETRYABLE_STATUSES.has(e.status),
     ...(location ? { location } : {}),
   };
   return c.body(JSON.stringify(body), e.status, { "content-type": "application/problem+json", ...headers });

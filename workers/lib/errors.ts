@@ -9,6 +9,8 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 
 export interface AppErrorExtras {
   issues?: FieldIssue[];
   runId?: string;
+  /** Overrides the default (retryable for 429, 502, 503 and 504), e.g. from a NonRetriableError. */
+  retryable?: boolean;
   location?: Problem["location"];
   headers?: Record<string, string>;
   cause?: unknown;

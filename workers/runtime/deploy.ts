@@ -7,6 +7,7 @@
 import { type DeployRequest, MAX_SOURCE_BYTES, type Manifest } from "../lib/contracts/functions";
 import { planInputSchema } from "../lib/domain/input-schema";
 import { type Declared, resolveManifest } from "../lib/domain/manifest";
+import { unrepresentableParts } from "../lib/domain/unrepresentable";
 import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/infra/crypto";
 import { createVersion, type Db } from "../lib/infra/db/functions.repo";
@@ -69,6 +70,15 @@ function assertUsableInputSchema(schema: Manifest["input"], fromCode: boolean): 
   throw new AppError("validation_failed", 400, "the input schema cannot be used", { issues });
 }
 
+/** A zod part with no JSON Schema would be advertised and validated as "any value": refuse it by path. */
+function assertExpressible(manifest: Manifest): void {
+  const issues = [
+    ...unrepresentableParts(manifest.input, "/manifest/input"),
+    ...(manifest.output ? unrepresentableParts(manifest.output, "/manifest/output") : []),
+  ];
+  if (issues.length > 0) throw new AppError("validation_failed", 400, "the schema has parts JSON Schema cannot express", { issues });
+}
+
 export async function deployFunction(
   db: Db,
   loader: WorkerLoader,
@@ -91,6 +101,7 @@ export async function deployFunction(
   const declared = await describeCode(loader, `${id}:describe`, req.name, compiled.value);
   const resolved = resolveManifest(declared, req.manifest);
   if (!resolved.ok) throw new AppError("validation_failed", 400, "the resolved manifest is invalid", { issues: resolved.issues });
+  assertExpressible(resolved.manifest);
   assertUsableInputSchema(resolved.manifest.input, req.manifest?.input === undefined);
   const sha256 = await sha256Hex(JSON.stringify([entry, files]));
   const number = await createVersion(

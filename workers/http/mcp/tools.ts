@@ -6,6 +6,7 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Context } from "hono";
 import { FunctionName } from "../../lib/contracts/functions";
+import { dropAbsentNulls } from "../../lib/domain/absent-nulls";
 import { errorResult, RUN_ID_META, successResult, type ToolResult, taskOf, taskSupportOf, toolAccess } from "../../lib/domain/mcp";
 import { renderTool } from "../../lib/domain/tool-catalog";
 import { type ActiveFunction, getActiveFunction, listActiveManifests } from "../../lib/infra/db/functions.repo";
@@ -44,7 +45,8 @@ export async function callMcpTool(c: Context<AppEnv>, params: CallParams) {
   // A function this credential may not use is as unknown as one that does not exist.
   if (!fn || !taskSupportOf(access))
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(params.name.slice(0, 100))}`);
-  const input = params.arguments ?? {};
+  // Strict-mode models send null for an optional field they leave out (absent-nulls.ts).
+  const input = dropAbsentNulls(fn.manifest.input, params.arguments ?? {}) as Record<string, unknown>;
   if (params.task !== undefined) {
     if (!access.task) throw new McpError(ErrorCode.MethodNotFound, `tool "${fn.name}" cannot run as a task (taskSupport: forbidden)`);
     return startTask(c, fn.name, input);

@@ -41,6 +41,8 @@ export const Problem = z.object({
   requestId: z.string(),
   issues: z.array(FieldIssue).optional(),
   runId: z.string().optional(),
+  /** Whether sending the same request again may succeed (an agent loop's cue to retry or to change its input). */
+  retryable: z.boolean(),
   location: z.object({ file: z.string(), line: z.number(), column: z.number() }).optional(),
 });
 export type Problem = z.infer<typeof Problem>;

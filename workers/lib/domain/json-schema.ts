@@ -5,11 +5,12 @@
  * size times the most evaluations the schema can cause per value). Validators are built once per
  * version id. Pure apart from the caches and the validator's format table.
  */
-import { format, Validator } from "@cfworker/json-schema";
+import { format, type OutputUnit, Validator } from "@cfworker/json-schema";
 import type { FieldIssue } from "../contracts/problem";
 import { PATTERN_FORMAT_PREFIX, planInputSchema } from "./input-schema";
 import { countValues } from "./json-limits";
-import type { Schema } from "./schema-walk";
+import { resolveLocalRef, type Schema } from "./schema-walk";
+import { discriminatedBranch } from "./union-branch";
 
 /** Keywords that only say "a child failed"; the child's own error is the useful one. */
 const WRAPPERS = new Set(["properties", "patternProperties", "items", "prefixItems", "allOf", "$ref", "if", "false"]);
@@ -25,7 +26,7 @@ export const VALIDATION_BUDGET = 300_000;
 // crafted host name (30 characters: seconds). WHATWG URL parsing is linear.
 format.url = (value: string) => URL.canParse(value) && /^(https?|ftp):$/.test(new URL(value).protocol);
 
-type Entry = { validator: Validator; evaluationsPerValue: number } | { unusable: FieldIssue[] };
+type Entry = { validator: Validator; schema: Schema; evaluationsPerValue: number } | { unusable: FieldIssue[] };
 const validators = new Map<string, Entry>();
 
 function forgetAll(): void {
@@ -41,7 +42,11 @@ function build(schema: Schema): Entry {
   }
   const { plan } = planned;
   for (const [name, re2] of plan.patterns) format[name] = (value: string) => re2.test(value);
-  return { validator: new Validator(plan.schema as object, "2020-12", false), evaluationsPerValue: plan.evaluationsPerValue };
+  return {
+    validator: new Validator(plan.schema as object, "2020-12", false),
+    schema: plan.schema,
+    evaluationsPerValue: plan.evaluationsPerValue,
+  };
 }
 
 function describeError(keyword: string, error: string): string {
@@ -76,7 +81,54 @@ export function validateInput(cacheKey: string, schema: Record<string, unknown>,
     return [{ path: "/", message: `the input could not be checked against the schema: ${(error as Error).message}` }];
   }
   if (result.valid) return [];
-  return result.errors
-    .filter((e) => !WRAPPERS.has(e.keyword))
-    .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: describeError(e.keyword, e.error) }));
+  const { errors, extra } = narrowUnions(entry.schema, value, result.errors);
+  return [
+    ...extra,
+    ...errors
+      .filter((e) => !WRAPPERS.has(e.keyword))
+      .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: describeError(e.keyword, e.error) })),
+  ];
+}
+
+/** The part of `value` at an instance location ("#/a/0"); undefined where there is none. */
+function valueAt(value: unknown, location: string): unknown {
+  let node = value;
+  for (const raw of location
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter((p) => p !== "")) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * A discriminated union's failure lists every branch's complaints ("k must be "a"", "x is
+ * required"…), most of them about branches the caller never meant. Keep only the branch the
+ * discriminator selects; when it selects none, say which values it takes.
+ */
+function narrowUnions(root: Schema, value: unknown, all: OutputUnit[]): { errors: OutputUnit[]; extra: FieldIssue[] } {
+  let errors = all;
+  const extra: FieldIssue[] = [];
+  for (const union of all.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")) {
+    if (!errors.includes(union)) continue;
+    const base = union.keywordLocation;
+    const parent = resolveLocalRef(root, base.slice(0, base.lastIndexOf("/")) || "#");
+    const branches = typeof parent === "object" ? parent[union.keyword] : undefined;
+    if (!Array.isArray(branches)) continue;
+    const choice = discriminatedBranch(branches, valueAt(value, union.instanceLocation));
+    if (!choice) continue;
+    const keep = "index" in choice ? `${base}/${choice.index}/` : null;
+    errors = errors.filter(
+      (e) => e !== union && (!e.keywordLocation.startsWith(`${base}/`) || (keep !== null && e.keywordLocation.startsWith(keep))),
+    );
+    if ("mismatch" in choice) {
+      const { key, allowed } = choice.mismatch;
+      const path = `${union.instanceLocation.replace(/^#/, "")}/${key}`;
+      extra.push({ path, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` });
+    }
+  }
+  return { errors, extra };
 }

@@ -12,6 +12,7 @@ import { jsonPreview } from "../../lib/domain/json-text";
 import type { Declared } from "../../lib/domain/manifest";
 import { secretPlaceholder } from "../../lib/domain/secret-ref";
 import { capText, TRACE_LIMITS } from "../../lib/domain/trace-caps";
+import { UNREPRESENTABLE_KEY } from "../../lib/domain/unrepresentable";
 import { type RunChannelStub, RunRecorder } from "./recorder";
 
 export type { RunChannelStub } from "./recorder";
@@ -331,15 +332,33 @@ function definitionOf(mod: unknown): FunctionDefinition {
   return mod as FunctionDefinition;
 }
 
+/** zod types with no JSON Schema (rendered as `{}`); the deploy refuses them by path (unrepresentable.ts). */
+const UNREPRESENTABLE = new Set(["bigint", "date", "custom", "map", "set", "symbol", "undefined", "void", "function", "nan", "promise"]);
+
+/**
+ * A date travels as an ISO 8601 string: `z.coerce.date()` parses one on input, and a Date in the
+ * output is serialised as one. A plain `z.date()` input could never be satisfied from JSON.
+ */
+function markUnrepresentable(io: "input" | "output") {
+  return (ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
+    const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; coerce?: boolean } } })._zod?.def;
+    if (!def?.type || !UNREPRESENTABLE.has(def.type)) return;
+    if (def.type === "date" && (io === "output" || def.coerce)) Object.assign(ctx.jsonSchema, { type: "string", format: "date-time" });
+    else ctx.jsonSchema[UNREPRESENTABLE_KEY] = def.type;
+  };
+}
+
 /** What the code itself declares, for Kiln to store in the version's manifest. */
 export function describe(mod: unknown): Description {
   const def = definitionOf(mod);
-  const toSchema = (s: unknown) =>
-    isZodSchema(s) ? (z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Record<string, unknown>) : null;
+  const toSchema = (s: unknown, io: "input" | "output") =>
+    isZodSchema(s)
+      ? (z.toJSONSchema(s, { io: "input", unrepresentable: "any", override: markUnrepresentable(io) }) as Record<string, unknown>)
+      : null;
   return {
     description: def.description ?? null,
-    input: toSchema(def.input),
-    output: toSchema(def.output),
+    input: toSchema(def.input, "input"),
+    output: toSchema(def.output, "output"),
     secrets: def.secrets ?? null,
     egress: def.egress ?? null,
     timeoutMs: def.timeoutMs ?? null,

@@ -298,3 +298,24 @@ export const schedules = sqliteTable(
   // The per-function cap counts through the other.
   (t) => [index("schedules_due").on(t.paused, t.nextFireAt), index("schedules_fn").on(t.functionName)],
 );
+
+/**
+ * Idempotency-Key claims of synchronous tool calls, one per (credential, function, key): claimed
+ * before the function runs, so a concurrent repeat never runs it twice, and holding the first
+ * response (status and body, up to the 1 MiB output limit) to return to a repeat.
+ */
+export const toolCallKeys = sqliteTable(
+  "tool_call_keys",
+  {
+    credential: text("credential").notNull(),
+    functionName: text("function_name").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    runId: text("run_id").notNull(),
+    /** HTTP status of the first response; null while the first call is running. */
+    status: integer("status"),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.credential, t.functionName, t.key] })],
+);
