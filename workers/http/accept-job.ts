@@ -21,7 +21,12 @@ export async function acceptJob(c: Context<AppEnv>, name: string, input: unknown
   if (!fn?.manifest.exposures.job) throw notFound(`job function "${name}"`);
   assertValidInput(fn, input, inputPath);
   await enforceRateLimits(c, name, fn.manifest.rateLimit);
-  const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, input, { trigger: "job", idempotencyKey });
+  const { run, created } = await startJob(c.env, c.executionCtx, c.get("db"), fn, input, {
+    trigger: "job",
+    idempotencyKey,
+    // Children of this job (ctx.invoke) stay within what this credential may use.
+    allowedFunctions: c.get("principal").functions,
+  });
   const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
   c.header("Location", statusUrl);
   return c.json({ id: run.id, status: run.status, statusUrl, created }, created ? 202 : 200);

@@ -44,7 +44,9 @@ export const toolsRoutes = new Hono<AppEnv>()
     assertValidInput(fn, input);
     // After validation, as for job starts: a refused input never reached the function either.
     await enforceRateLimits(c, name, fn.manifest.rateLimit);
-    const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input);
+    const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input, {
+      allowedFunctions: c.get("principal").functions,
+    });
     const flush = save();
     if (flush) c.executionCtx.waitUntil(flush);
     c.header("Kiln-Run-Id", runId);

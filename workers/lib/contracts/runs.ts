@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 
-export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual"]);
+/** `invoke`: a child job started by another job's ctx.invoke (a tool run called by another run keeps `tool`). */
+export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual", "invoke"]);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
 export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"]);
@@ -96,7 +97,10 @@ export const RunView = z.object({
   error: RunError.nullable(),
   attempt: z.number(),
   idempotencyKey: z.string().nullable(),
+  /** The run this one replays (trigger replay), or the run whose ctx.invoke started it. */
   parentRunId: z.string().nullable(),
+  /** The first run of its tree of ctx.invoke calls (its own id for a root). */
+  rootRunId: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
@@ -104,9 +108,25 @@ export const RunView = z.object({
 });
 export type RunView = z.infer<typeof RunView>;
 
+/** A run started by another run's ctx.invoke, as its parent's detail lists it. */
+export const ChildRun = z.object({
+  id: z.string(),
+  function: z.string(),
+  trigger: RunTrigger,
+  status: RunStatus,
+  error: RunError.nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type ChildRun = z.infer<typeof ChildRun>;
+
 export const RunDetail = RunView.extend({
   steps: z.array(StepRecord),
   spans: z.array(SpanRecord),
   logs: z.array(LogRecord),
+  /** The runs this run started with ctx.invoke (those the caller may see), oldest first. */
+  children: z.array(ChildRun),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
