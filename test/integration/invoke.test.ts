@@ -74,7 +74,10 @@ describe("ctx.invoke in a job", () => {
   it("fails the step with the child's error and run id, after starting a new child per retry", async () => {
     await deploy(
       "flaky-child",
-      fnCode(`await ctx.step("call crm", () => { throw new Error("crm unavailable"); });`, `retries: { limit: 0, delayMs: 0, backoff: "constant" },`),
+      fnCode(
+        `await ctx.step("call crm", () => { throw new Error("crm unavailable"); });`,
+        `retries: { limit: 0, delayMs: 0, backoff: "constant" },`,
+      ),
     );
     await deploy(
       "retrying-parent",
@@ -121,7 +124,10 @@ async function vi_waitForChild(parentId: string): Promise<string> {
 describe("ctx.invoke in a tool call", () => {
   it("calls another function synchronously, as its own linked run", async () => {
     await deploy("tool-leaf", fnCode(`return { doubled: input.n * 2 };`));
-    await deploy("tool-root", fnCode(`const r = await ctx.invoke("tool-leaf", { n: input.n }); return r.doubled + 1;`, `invokes: ["tool-leaf"],`));
+    await deploy(
+      "tool-root",
+      fnCode(`const r = await ctx.invoke("tool-leaf", { n: input.n }); return r.doubled + 1;`, `invokes: ["tool-leaf"],`),
+    );
     const res = await api("/v1/tools/tool-root", { body: { n: 20 } });
     expect(res.status).toBe(200);
     expect(await res.json()).toBe(41);

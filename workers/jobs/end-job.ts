@@ -7,8 +7,8 @@
  * Imports contracts, domain, infra and ./slots.
  */
 import type { RunError, RunStatus } from "../lib/contracts/runs";
-import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { childEndedEvent } from "../lib/domain/invoke-rules";
+import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { listLiveChildJobs, listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
 

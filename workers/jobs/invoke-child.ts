@@ -67,7 +67,8 @@ export class ChildJobs {
 
   async outcome(runId: string): Promise<ChildOutcome> {
     const run = await getRun(this.db, runId);
-    if (!run) return { status: "failed", error: { message: `child run ${runId} no longer exists`, name: "Error", step: null, retryable: false } };
+    if (!run)
+      return { status: "failed", error: { message: `child run ${runId} no longer exists`, name: "Error", step: null, retryable: false } };
     if (!TERMINAL_STATUSES.includes(run.status as never)) return { status: "live" };
     if (run.status === "succeeded") {
       // The whole output is kept by the child's Durable Object; D1 holds only a preview of a large one.

@@ -174,7 +174,12 @@ export class JobDriver extends RpcTarget {
     if (name.length > 200) return this.fail(name.slice(0, 200), "ctx.invoke: a step name may have at most 200 characters", true);
     const tree = this.params.tree ?? { depth: 0, allowedFunctions: null };
     const target = typeof callee === "string" ? callee : "";
-    const caller = { invokes: this.params.invokes, depth: tree.depth, allowedFunctions: tree.allowedFunctions, invokedSoFar: this.invoked++ };
+    const caller = {
+      invokes: this.params.invokes,
+      depth: tree.depth,
+      allowedFunctions: tree.allowedFunctions,
+      invokedSoFar: this.invoked++,
+    };
     const children = this.children;
     if (children === null) return this.fail(name, "ctx.invoke() is not available in this run", true);
     const refused = checkInvoke(caller, target);
@@ -229,7 +234,9 @@ export class JobDriver extends RpcTarget {
     const ended = async (outcome: ChildOutcome) => {
       const result = settle(outcome);
       if (result) {
-        const end = result.ok ? { status: "succeeded" as const, output: jsonPreview(result.value) } : { status: "failed" as const, error: result.message };
+        const end = result.ok
+          ? { status: "succeeded" as const, output: jsonPreview(result.value) }
+          : { status: "failed" as const, error: result.message };
         await this.record({ ...base, startedAt: child.startedAt, endedAt: Date.now(), ...end });
       }
       return outcome;
@@ -245,7 +252,9 @@ export class JobDriver extends RpcTarget {
       if (left <= 0) return this.invokeTimedOut(children, label, child.runId, timeoutMs ?? 0, settle, ended);
       const wait = Math.min(RECHECK_MS[Math.min(round, RECHECK_MS.length - 1)] ?? 300_000, left);
       try {
-        await this.engineCall(() => this.engine.waitForEvent(`kiln:invoke ${label} wait ${round}`, { type: childEndedEvent(child.runId), timeout: wait }));
+        await this.engineCall(() =>
+          this.engine.waitForEvent(`kiln:invoke ${label} wait ${round}`, { type: childEndedEvent(child.runId), timeout: wait }),
+        );
       } catch (error) {
         if (this.aborted) throw error;
       }
@@ -266,7 +275,11 @@ export class JobDriver extends RpcTarget {
       this.engine.do(`kiln:invoke ${label} timeout`, async () => {
         await children.cancel(childId, message);
         const now = await children.outcome(childId);
-        return ended(now.status === "cancelled" ? { status: "timed_out", error: { message, name: "InvokeTimeout", step: null, retryable: true } } : now);
+        return ended(
+          now.status === "cancelled"
+            ? { status: "timed_out", error: { message, name: "InvokeTimeout", step: null, retryable: true } }
+            : now,
+        );
       }),
     );
     return settle(outcome) ?? { ok: false, message, retryable: true };

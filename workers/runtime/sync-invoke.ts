@@ -4,13 +4,7 @@
  * `invokes`, outside the root credential's functions, too deep, too many, bad input) are answered
  * as values the SDK throws as NonRetriableError. Imports lib and sibling runtime modules.
  */
-import {
-  checkInvoke,
-  invokeInput,
-  MAX_TREE_RUNS,
-  refusalMessage,
-  treeFullMessage,
-} from "../lib/domain/invoke-rules";
+import { checkInvoke, invokeInput, MAX_TREE_RUNS, refusalMessage, treeFullMessage } from "../lib/domain/invoke-rules";
 import { validateInput } from "../lib/domain/json-schema";
 import { type ActiveFunction, type Db, getActiveFunction } from "../lib/infra/db/functions.repo";
 import type { ToolCallResult } from "./call-tool";
@@ -52,7 +46,10 @@ export function syncInvoker(
   let invoked = 0;
   return async (name, input, timeoutMs) => {
     const { tree } = caller;
-    const checked = checkInvoke({ invokes: caller.invokes, depth: tree.depth, allowedFunctions: tree.allowedFunctions, invokedSoFar: invoked++ }, name);
+    const checked = checkInvoke(
+      { invokes: caller.invokes, depth: tree.depth, allowedFunctions: tree.allowedFunctions, invokedSoFar: invoked++ },
+      name,
+    );
     if (checked) return refuse(refusalMessage(caller.functionName, checked));
     const plain = invokeInput(input);
     if (!plain.ok) return refuse(plain.message);
