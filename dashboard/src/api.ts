@@ -8,7 +8,7 @@ import type { FunctionView, Manifest, VersionView } from "../../workers/lib/cont
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
-import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { ChildRun, RunDetail, RunView } from "../../workers/lib/contracts/runs";
 import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 import type {
@@ -26,6 +26,7 @@ export type {
   AuditAction,
   AuditEventView,
   AuditPage,
+  ChildRun,
   CreatedKey,
   DeliveryStatus,
   DeliveryView,
@@ -158,7 +159,7 @@ export interface AuditFilter {
 }
 
 /** A job as GET /v1/jobs/:id answers: the run, its steps, and while live what it is doing. */
-export type JobView = RunDetail & { currentStep: string | null; waitingFor: string | null };
+export type JobView = Omit<RunDetail, "children"> & { currentStep: string | null; waitingFor: string | null };
 
 /** What starting a job or replaying a run answers. */
 export interface StartedJob {

@@ -11,7 +11,15 @@ const STATUSES = membersOf<RunView["status"]>({
   cancelled: true,
   timed_out: true,
 });
-const TRIGGERS = membersOf<RunView["trigger"]>({ tool: true, job: true, schedule: true, webhook: true, replay: true, manual: true });
+const TRIGGERS = membersOf<RunView["trigger"]>({
+  tool: true,
+  job: true,
+  schedule: true,
+  webhook: true,
+  replay: true,
+  manual: true,
+  invoke: true,
+});
 
 /** datetime-local (local time, no zone) ⇄ ISO with offset, as the API wants. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : "");
