@@ -110,6 +110,17 @@ describe("ctx.invoke in a job", () => {
     expect((await job(childId)).error.message).toContain(id);
     expect((await job(id)).status).toBe("cancelled");
   });
+
+  it("cancels a child that runs past the call's timeout and fails the step", async () => {
+    await deploy("stuck-child", fnCode(`await ctx.waitForEvent("hold", { type: "never" }); return 1;`));
+    await deploy("impatient-parent", fnCode(`return ctx.invoke("stuck-child", {}, { timeout: 1500 });`, `invokes: ["stuck-child"],`));
+    const id = await startJob("impatient-parent", {});
+    const done = await waitForJob(id, ended, 30_000);
+    expect(done.status).toBe("failed");
+    expect(done.error.message).toMatch(/did not finish within 1500 ms/);
+    const [child] = await runsOf("stuck-child");
+    expect(child).toMatchObject({ parentRunId: id, status: "cancelled" });
+  });
 });
 
 async function vi_waitForChild(parentId: string): Promise<string> {

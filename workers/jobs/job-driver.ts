@@ -36,6 +36,28 @@ const RECHECK_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
 /** One attempt of a ctx.invoke: the child's output, or why it failed and whether retrying may help. */
 type InvokeAttempt = { ok: true; value: unknown } | { ok: false; message: string; retryable: boolean };
 
+/** One started child of a ctx.invoke attempt. */
+interface ChildCall {
+  children: ChildJobs;
+  /** The parent's step name, and the attempt's label (the step name, then `#2`, …). */
+  name: string;
+  attempt: number;
+  label: string;
+  callee: string;
+  runId: string;
+  startedAt: number;
+}
+
+/** The attempt's result once the child ended (null while it runs); its error names the child's run. */
+function settleChild(call: ChildCall, outcome: ChildOutcome): InvokeAttempt | null {
+  if (outcome.status === "live") return null;
+  if (outcome.status === "succeeded") return { ok: true, value: outcome.output };
+  const where = outcome.error.step ? ` at step "${outcome.error.step}"` : "";
+  const how = outcome.status === "failed" ? "failed" : `ended as ${outcome.status}`;
+  const message = `invoked function "${call.callee}" ${how}${where} (run ${call.runId}): ${outcome.error.message}`;
+  return { ok: false, message: capText(message, TRACE_LIMITS.messageChars), retryable: outcome.error.retryable };
+}
+
 export class JobDriver extends RpcTarget {
   /** Set once the engine aborted this run(): every later call is refused (notes §12). */
   aborted: unknown = null;
@@ -215,45 +237,36 @@ export class JobDriver extends RpcTarget {
     timeoutMs: number | null,
   ): Promise<InvokeAttempt> {
     const label = attempt === 1 ? name : `${name} #${attempt}`;
-    const base = { name, kind: "step" as const, attempt, error: null, output: null };
-    const child = await this.engineCall(() =>
+    const started = await this.engineCall(() =>
       this.engine.do(`kiln:invoke ${label}`, { retries: { limit: 3, delay: 1_000, backoff: "exponential" } }, async () => {
-        const started = await children.start(callee, input, label);
-        await this.record({ ...base, status: "running", startedAt: started.startedAt, endedAt: null });
-        return started;
+        const child = await children.start(callee, input, label);
+        await this.record({
+          name,
+          kind: "step",
+          attempt,
+          error: null,
+          output: null,
+          status: "running",
+          startedAt: child.startedAt,
+          endedAt: null,
+        });
+        return child;
       }),
     );
-    const settle = (outcome: ChildOutcome): InvokeAttempt | null => {
-      if (outcome.status === "live") return null;
-      if (outcome.status === "succeeded") return { ok: true, value: outcome.output };
-      const where = outcome.error.step ? ` at step "${outcome.error.step}"` : "";
-      const message = `invoked function "${callee}" ${outcome.status === "failed" ? "failed" : `ended as ${outcome.status}`}${where} (run ${child.runId}): ${outcome.error.message}`;
-      return { ok: false, message: capText(message, TRACE_LIMITS.messageChars), retryable: outcome.error.retryable };
-    };
-    // Records the attempt's end once: inside the memoized step that saw it.
-    const ended = async (outcome: ChildOutcome) => {
-      const result = settle(outcome);
-      if (result) {
-        const end = result.ok
-          ? { status: "succeeded" as const, output: jsonPreview(result.value) }
-          : { status: "failed" as const, error: result.message };
-        await this.record({ ...base, startedAt: child.startedAt, endedAt: Date.now(), ...end });
-      }
-      return outcome;
-    };
-    const deadline = timeoutMs === null ? null : child.startedAt + timeoutMs;
+    const call: ChildCall = { children, name, attempt, label, callee, runId: started.runId, startedAt: started.startedAt };
+    const deadline = timeoutMs === null ? null : call.startedAt + timeoutMs;
     for (let round = 0; ; round++) {
       const outcome = await this.engineCall(() =>
-        this.engine.do(`kiln:invoke ${label} check ${round}`, async () => ended(await children.outcome(child.runId))),
+        this.engine.do(`kiln:invoke ${label} check ${round}`, async () => this.recordEnd(call, await children.outcome(call.runId))),
       );
-      const result = settle(outcome);
+      const result = settleChild(call, outcome);
       if (result) return result;
       const left = deadline === null ? Number.POSITIVE_INFINITY : deadline - Date.now();
-      if (left <= 0) return this.invokeTimedOut(children, label, child.runId, timeoutMs ?? 0, settle, ended);
+      if (left <= 0) return this.invokeTimedOut(call, timeoutMs ?? 0);
       const wait = Math.min(RECHECK_MS[Math.min(round, RECHECK_MS.length - 1)] ?? 300_000, left);
       try {
         await this.engineCall(() =>
-          this.engine.waitForEvent(`kiln:invoke ${label} wait ${round}`, { type: childEndedEvent(child.runId), timeout: wait }),
+          this.engine.waitForEvent(`kiln:invoke ${label} wait ${round}`, { type: childEndedEvent(call.runId), timeout: wait }),
         );
       } catch (error) {
         if (this.aborted) throw error;
@@ -261,27 +274,29 @@ export class JobDriver extends RpcTarget {
     }
   }
 
+  /** Records the attempt's end, once: called inside the memoized step that saw it. */
+  private async recordEnd(call: ChildCall, outcome: ChildOutcome): Promise<ChildOutcome> {
+    const result = settleChild(call, outcome);
+    if (result) {
+      const end = result.ok
+        ? { status: "succeeded" as const, output: jsonPreview(result.value), error: null }
+        : { status: "failed" as const, output: null, error: result.message };
+      await this.record({ name: call.name, kind: "step", attempt: call.attempt, startedAt: call.startedAt, endedAt: Date.now(), ...end });
+    }
+    return outcome;
+  }
+
   /** The child ran past `timeout`: cancel it (unless it just ended) and fail the attempt. */
-  private async invokeTimedOut(
-    children: ChildJobs,
-    label: string,
-    childId: string,
-    timeoutMs: number,
-    settle: (o: ChildOutcome) => InvokeAttempt | null,
-    ended: (o: ChildOutcome) => Promise<ChildOutcome>,
-  ): Promise<InvokeAttempt> {
-    const message = `the invoked run ${childId} did not finish within ${timeoutMs} ms`;
+  private async invokeTimedOut(call: ChildCall, timeoutMs: number): Promise<InvokeAttempt> {
+    const message = `the invoked run ${call.runId} did not finish within ${timeoutMs} ms`;
     const outcome = await this.engineCall(() =>
-      this.engine.do(`kiln:invoke ${label} timeout`, async () => {
-        await children.cancel(childId, message);
-        const now = await children.outcome(childId);
-        return ended(
-          now.status === "cancelled"
-            ? { status: "timed_out", error: { message, name: "InvokeTimeout", step: null, retryable: true } }
-            : now,
-        );
+      this.engine.do(`kiln:invoke ${call.label} timeout`, async () => {
+        await call.children.cancel(call.runId, message);
+        const now = await call.children.outcome(call.runId);
+        const timedOut: ChildOutcome = { status: "timed_out", error: { message, name: "InvokeTimeout", step: null, retryable: true } };
+        return this.recordEnd(call, now.status === "cancelled" ? timedOut : now);
       }),
     );
-    return settle(outcome) ?? { ok: false, message, retryable: true };
+    return settleChild(call, outcome) ?? { ok: false, message, retryable: true };
   }
 }
