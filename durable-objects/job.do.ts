@@ -157,6 +157,19 @@ export class JobDO extends DurableObject<Env> {
     return out;
   }
 
+  /**
+   * Keeps a child job's whole output (JSON text) for the parent that invoked it: D1 keeps only a
+   * preview of a large output, and a Workflow event carries less than a run may return.
+   */
+  keepOutput(output: string): void {
+    this.ctx.storage.kv.put("output", output);
+  }
+
+  /** The output kept by keepOutput, if any. */
+  keptOutput(): string | null {
+    return this.ctx.storage.kv.get<string>("output") ?? null;
+  }
+
   /** A stream of `state` events: the current state at once, then every change until the end. */
   override fetch(): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

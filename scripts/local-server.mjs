@@ -54,7 +54,8 @@ export function migrate(persistTo) {
  * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop(), kill() }:
  * stop() ends it gracefully, kill() with SIGKILL (like a crash). `options.persistTo` reuses a state
  * folder (to test restarts); `options.config` picks a wrangler file; `options.tickEveryMs` fires
- * the cron that often (as `npm run dev` does every minute), off by default.
+ * the cron that often (as `npm run dev` does every minute), off by default; `options.allowLocalEgress`
+ * lets functions reach loopback addresses (KILN_EGRESS_ALLOW_LOCAL), for stand-in services.
  * wrangler dev sometimes loses a race for one of its internal sockets when other servers start at
  * the same time; that start is retried (on a new port unless one was given).
  */
@@ -82,6 +83,9 @@ async function startOnce(options) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");
   if (options.config) args.push("--config", options.config);
+  // Lets functions reach loopback stand-ins (local development and tests only). A var, not the env
+  // file: wrangler passes only the declared secrets from it.
+  if (options.allowLocalEgress) args.push("--var", "KILN_EGRESS_ALLOW_LOCAL:true");
   const child = spawn(WRANGLER[0], [WRANGLER[1], ...args], {
     cwd: root,
     env: { ...process.env, CI: "1" },

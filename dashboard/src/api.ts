@@ -9,7 +9,7 @@ import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
-import type { RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { ChildRun, RunDetail, RunView } from "../../workers/lib/contracts/runs";
 import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 import type {
@@ -27,6 +27,7 @@ export type {
   AuditAction,
   AuditEventView,
   AuditPage,
+  ChildRun,
   ConsentResult,
   ConsentView,
   CreatedKey,
@@ -163,7 +164,7 @@ export interface AuditFilter {
 }
 
 /** A job as GET /v1/jobs/:id answers: the run, its steps, and while live what it is doing. */
-export type JobView = RunDetail & { currentStep: string | null; waitingFor: string | null };
+export type JobView = Omit<RunDetail, "children"> & { currentStep: string | null; waitingFor: string | null };
 
 /** What starting a job or replaying a run answers. */
 export interface StartedJob {

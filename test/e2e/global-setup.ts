@@ -11,7 +11,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const server = await startLocalServer();
+  // Loopback egress: the support-agent example calls stand-in services on 127.0.0.1.
+  const server = await startLocalServer({ allowLocalEgress: true });
   project.provide("kilnUrl", server.url);
   project.provide("adminKey", server.adminKey);
   return async () => {

@@ -39,6 +39,40 @@ describe("exampleFromSchema", () => {
 });
 
 describe("buildTimeline", () => {
+  it("places child runs (ctx.invoke) as rows at their start, running ones open-ended", () => {
+    const t = 2_000_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const child = (id: string, start: number, end: number | null) => ({
+      id,
+      function: "leaf",
+      trigger: "invoke",
+      status: end === null ? "running" : "succeeded",
+      error: null,
+      createdAt: iso(start - 1),
+      startedAt: iso(start),
+      endedAt: end === null ? null : iso(end),
+      durationMs: end === null ? null : end - start,
+    });
+    const run = {
+      startedAt: iso(t),
+      endedAt: null,
+      createdAt: iso(t),
+      steps: [
+        { name: "invoke leaf", kind: "step", status: "running", attempt: 1, startedAt: t + 5, endedAt: null, error: null, output: null },
+      ],
+      spans: [],
+      logs: [],
+      children: [child("run_b", t + 30, null), child("run_a", t + 6, t + 20)],
+    } as unknown as Parameters<typeof buildTimeline>[0];
+    const timeline = buildTimeline(run, t + 100);
+    expect(timeline.rows.map((r) => (r.kind === "child" ? `${r.child.id}:${r.end === null ? "open" : r.end - t}` : r.kind))).toEqual([
+      "step",
+      "run_a:20",
+      "run_b:open",
+    ]);
+    expect(timeline.total).toBe(100);
+  });
+
   it("orders steps, calls and logs by time, with ties broken in the order they happened", () => {
     const t = 1_000_000;
     const run = {

@@ -49,7 +49,12 @@ export async function startCheckedJob(
   const input = o.absentNulls ? dropAbsentNulls(fn.manifest.input, body) : body;
   assertValidInput(fn, input, inputPath);
   await enforceRateLimits(c, name, fn.manifest.rateLimit);
-  return startJob(c.env, c.executionCtx, c.get("db"), fn, input, { trigger: o.trigger, idempotencyKey: o.idempotencyKey });
+  return startJob(c.env, c.executionCtx, c.get("db"), fn, input, {
+    trigger: o.trigger,
+    idempotencyKey: o.idempotencyKey,
+    // Children of this job (ctx.invoke) stay within what this credential may use.
+    allowedFunctions: c.get("principal").functions,
+  });
 }
 
 /** Whether a tool call asks to run as a job instead of waiting for the output. */

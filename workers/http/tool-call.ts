@@ -58,7 +58,9 @@ function outcomeResponse(c: Context<AppEnv>, name: string, runId: string, outcom
 }
 
 async function runOnce(c: Context<AppEnv>, fn: ActiveFunction, input: unknown): Promise<Response> {
-  const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input);
+  const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input, {
+    allowedFunctions: c.get("principal").functions,
+  });
   const flush = save();
   if (flush) c.executionCtx.waitUntil(flush);
   return outcomeResponse(c, fn.name, runId, outcome);

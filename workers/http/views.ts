@@ -5,7 +5,7 @@
 import type { AuditEventView } from "../lib/contracts/audit";
 import { type FunctionView, Manifest, type VersionView } from "../lib/contracts/functions";
 import type { ApiKeyView } from "../lib/contracts/keys";
-import type { RunView } from "../lib/contracts/runs";
+import type { ChildRun, RunView } from "../lib/contracts/runs";
 import { keyPrefix } from "../lib/infra/auth";
 import type { AuditRow } from "../lib/infra/db/audit.repo";
 import type { FunctionRow } from "../lib/infra/db/functions.repo";
@@ -40,10 +40,26 @@ export function runView(r: RunRow): RunView {
     attempt: r.attempt,
     idempotencyKey: r.idempotencyKey,
     parentRunId: r.parentRunId,
+    rootRunId: r.rootRunId,
     createdAt: new Date(r.createdAt).toISOString(),
     startedAt: iso(r.startedAt),
     endedAt: iso(r.endedAt),
     durationMs: r.startedAt !== null && r.endedAt !== null ? r.endedAt - r.startedAt : null,
+  };
+}
+
+export function childView(r: RunRow): ChildRun {
+  const v = runView(r);
+  return {
+    id: v.id,
+    function: v.function,
+    trigger: v.trigger,
+    status: v.status,
+    error: v.error,
+    createdAt: v.createdAt,
+    startedAt: v.startedAt,
+    endedAt: v.endedAt,
+    durationMs: v.durationMs,
   };
 }
 

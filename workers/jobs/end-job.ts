@@ -2,11 +2,14 @@
  * Ending a live job from outside its Workflow (cancel, the cron's timeout sweep, a start that was
  * dead-lettered, the deletion of its function): the run ends in D1 first (so no later writer can
  * revive it), its Durable Object refuses further steps, the Workflow instance is terminated, and
- * its concurrency slot (or place in line) is released. Imports contracts, infra and ./slots.
+ * its concurrency slot (or place in line) is released. A run never outlives the run that invoked
+ * it: its live children are cancelled, and a child's end wakes its waiting parent.
+ * Imports contracts, domain, infra and ./slots.
  */
 import type { RunError, RunStatus } from "../lib/contracts/runs";
+import { childEndedEvent } from "../lib/domain/invoke-rules";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
+import { listLiveChildJobs, listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
 
 /** Returns false when the run had already ended (nothing was changed). */
@@ -33,7 +36,28 @@ export async function endJob(
   const manifest = await getVersionManifest(db, run.versionId);
   if (manifest === null || manifest.concurrency !== null)
     await releaseSlot(env, run.functionName, run.id, manifest?.concurrency ?? undefined);
+  await cancelChildren(env, db, run.id, status);
+  if (run.trigger === "invoke" && run.parentRunId) await notifyParent(env, run.parentRunId, run.id);
   return true;
+}
+
+/** Ends the live child jobs of a run that ended (recursively: each child cancels its own). */
+export async function cancelChildren(env: Env, db: Db, parentRunId: string, parentStatus: RunStatus): Promise<void> {
+  const children = await listLiveChildJobs(db, parentRunId);
+  const error = { message: `its parent run ${parentRunId} ended (${parentStatus})`, name: "ParentEnded", step: null, retryable: false };
+  await Promise.all(children.map((child) => endJob(env, db, child, "cancelled", error)));
+}
+
+/**
+ * Wakes a parent waiting in ctx.invoke for this child. Best effort: the parent also re-reads the
+ * child's status now and then, so a lost event only delays it; an ended parent ignores it.
+ */
+export async function notifyParent(env: Env, parentRunId: string, childRunId: string): Promise<void> {
+  try {
+    await (await env.RUN_WORKFLOW.get(parentRunId)).sendEvent({ type: childEndedEvent(childRunId), payload: null });
+  } catch {
+    // The parent's instance is gone or ended: nobody is waiting.
+  }
 }
 
 /**

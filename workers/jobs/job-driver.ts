@@ -2,17 +2,20 @@
  * The bridge between a function's isolate and the Workflow engine for one durable run: an
  * RpcTarget created inside the Workflow's run() and passed to the isolate's invoke(). Each
  * ctx.step becomes a Workflow step (memoized, retried by policy), ctx.sleep a durable sleep and
- * ctx.waitForEvent a durable wait; every attempt is recorded in the job's Durable Object.
+ * ctx.waitForEvent a durable wait, ctx.invoke a child job the run waits for; every attempt is
+ * recorded in the job's Durable Object.
  */
 import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
+import { checkInvoke, childEndedEvent, invokeInput, refusalMessage } from "../lib/domain/invoke-rules";
 import { jsonPreview } from "../lib/domain/json-text";
 import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
-import type { ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
+import type { InvokeOptions, ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 import type { StepSpans } from "../runtime/run-channel";
+import type { ChildJobs, ChildOutcome } from "./invoke-child";
 
 const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -23,6 +26,38 @@ export function isEngineAbort(error: unknown): boolean {
 
 const toArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
+/**
+ * How long a parent waits for its child's end event before it reads the child's status itself
+ * (an event sent before the wait began, or lost, only delays it): growing, so a long child costs
+ * few steps.
+ */
+const RECHECK_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+
+/** One attempt of a ctx.invoke: the child's output, or why it failed and whether retrying may help. */
+type InvokeAttempt = { ok: true; value: unknown } | { ok: false; message: string; retryable: boolean };
+
+/** One started child of a ctx.invoke attempt. */
+interface ChildCall {
+  children: ChildJobs;
+  /** The parent's step name, and the attempt's label (the step name, then `#2`, …). */
+  name: string;
+  attempt: number;
+  label: string;
+  callee: string;
+  runId: string;
+  startedAt: number;
+}
+
+/** The attempt's result once the child ended (null while it runs); its error names the child's run. */
+function settleChild(call: ChildCall, outcome: ChildOutcome): InvokeAttempt | null {
+  if (outcome.status === "live") return null;
+  if (outcome.status === "succeeded") return { ok: true, value: outcome.output };
+  const where = outcome.error.step ? ` at step "${outcome.error.step}"` : "";
+  const how = outcome.status === "failed" ? "failed" : `ended as ${outcome.status}`;
+  const message = `invoked function "${call.callee}" ${how}${where} (run ${call.runId}): ${outcome.error.message}`;
+  return { ok: false, message: capText(message, TRACE_LIMITS.messageChars), retryable: outcome.error.retryable };
+}
+
 export class JobDriver extends RpcTarget {
   /** Set once the engine aborted this run(): every later call is refused (notes §12). */
   aborted: unknown = null;
@@ -30,6 +65,8 @@ export class JobDriver extends RpcTarget {
   stopped: "timed_out" | "cancelled" | null = null;
   /** The last step that failed for good, and whether it asked not to be retried. */
   lastFailure: { step: string; nonRetriable: boolean } | null = null;
+  /** ctx.invoke calls made in this pass of run() (a replay counts them again, in the same order). */
+  private invoked = 0;
 
   constructor(
     private readonly engine: WorkflowStep,
@@ -40,6 +77,8 @@ export class JobDriver extends RpcTarget {
     private readonly stepSpans: StepSpans,
     /** Keeps the run's granted secret values out of every record. */
     private readonly redactor: Redactor | null = null,
+    /** Starts and follows the child jobs of ctx.invoke. */
+    private readonly children: ChildJobs | null = null,
   ) {
     super();
   }
@@ -145,5 +184,119 @@ export class JobDriver extends RpcTarget {
       await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message });
       throw new Error(message);
     }
+  }
+
+  /**
+   * ctx.invoke in a job: starts `callee` as a child job inside a memoized step (keyed by this run
+   * and step, so a replay finds the same child) and waits for its end. A failed child fails the
+   * step with its error and run id; `retries` start a new child each.
+   */
+  async invoke(name: string, callee: unknown, input: unknown, options: InvokeOptions): Promise<unknown> {
+    await this.guard(name);
+    if (name.length > 200) return this.fail(name.slice(0, 200), "ctx.invoke: a step name may have at most 200 characters", true);
+    const tree = this.params.tree ?? { depth: 0, allowedFunctions: null };
+    const target = typeof callee === "string" ? callee : "";
+    const caller = {
+      invokes: this.params.invokes,
+      depth: tree.depth,
+      allowedFunctions: tree.allowedFunctions,
+      invokedSoFar: this.invoked++,
+    };
+    const children = this.children;
+    if (children === null) return this.fail(name, "ctx.invoke() is not available in this run", true);
+    const refused = checkInvoke(caller, target);
+    if (refused) return this.fail(name, refusalMessage(this.params.functionName, refused), true);
+    const plain = invokeInput(input);
+    if (!plain.ok) return this.fail(name, plain.message, true);
+    const retries = Math.min(20, Math.max(0, Math.floor(Number(options?.retries ?? 0)) || 0));
+    const delayMs = Math.min(3_600_000, Math.max(0, Number(options?.retryDelayMs ?? 1_000) || 0));
+    const timeoutMs = typeof options?.timeoutMs === "number" && options.timeoutMs > 0 ? options.timeoutMs : null;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.invokeOnce(children, name, attempt, target, plain.value, timeoutMs);
+      if (result.ok) {
+        this.lastFailure = null;
+        return result.value;
+      }
+      if (!result.retryable || attempt > retries) return this.fail(name, result.message, !result.retryable);
+      await this.engineCall(() => this.engine.sleep(`kiln:${name} backoff ${attempt}`, delayMs * 2 ** (attempt - 1)));
+    }
+  }
+
+  private fail(step: string, message: string, nonRetriable: boolean): never {
+    this.lastFailure = { step, nonRetriable };
+    throw nonRetriable ? new NonRetryableError(message) : new Error(message);
+  }
+
+  /** One child: start it (memoized), then wait for its end event, re-reading its status now and then. */
+  private async invokeOnce(
+    children: ChildJobs,
+    name: string,
+    attempt: number,
+    callee: string,
+    input: unknown,
+    timeoutMs: number | null,
+  ): Promise<InvokeAttempt> {
+    const label = attempt === 1 ? name : `${name} #${attempt}`;
+    const started = await this.engineCall(() =>
+      this.engine.do(`kiln:invoke ${label}`, { retries: { limit: 3, delay: 1_000, backoff: "exponential" } }, async () => {
+        const child = await children.start(callee, input, label);
+        await this.record({
+          name,
+          kind: "step",
+          attempt,
+          error: null,
+          output: null,
+          status: "running",
+          startedAt: child.startedAt,
+          endedAt: null,
+        });
+        return child;
+      }),
+    );
+    const call: ChildCall = { children, name, attempt, label, callee, runId: started.runId, startedAt: started.startedAt };
+    const deadline = timeoutMs === null ? null : call.startedAt + timeoutMs;
+    for (let round = 0; ; round++) {
+      const outcome = await this.engineCall(() =>
+        this.engine.do(`kiln:invoke ${label} check ${round}`, async () => this.recordEnd(call, await children.outcome(call.runId))),
+      );
+      const result = settleChild(call, outcome);
+      if (result) return result;
+      const left = deadline === null ? Number.POSITIVE_INFINITY : deadline - Date.now();
+      if (left <= 0) return this.invokeTimedOut(call, timeoutMs ?? 0);
+      const wait = Math.min(RECHECK_MS[Math.min(round, RECHECK_MS.length - 1)] ?? 300_000, left);
+      try {
+        await this.engineCall(() =>
+          this.engine.waitForEvent(`kiln:invoke ${label} wait ${round}`, { type: childEndedEvent(call.runId), timeout: wait }),
+        );
+      } catch (error) {
+        if (this.aborted) throw error;
+      }
+    }
+  }
+
+  /** Records the attempt's end, once: called inside the memoized step that saw it. */
+  private async recordEnd(call: ChildCall, outcome: ChildOutcome): Promise<ChildOutcome> {
+    const result = settleChild(call, outcome);
+    if (result) {
+      const end = result.ok
+        ? { status: "succeeded" as const, output: jsonPreview(result.value), error: null }
+        : { status: "failed" as const, output: null, error: result.message };
+      await this.record({ name: call.name, kind: "step", attempt: call.attempt, startedAt: call.startedAt, endedAt: Date.now(), ...end });
+    }
+    return outcome;
+  }
+
+  /** The child ran past `timeout`: cancel it (unless it just ended) and fail the attempt. */
+  private async invokeTimedOut(call: ChildCall, timeoutMs: number): Promise<InvokeAttempt> {
+    const message = `the invoked run ${call.runId} did not finish within ${timeoutMs} ms`;
+    const outcome = await this.engineCall(() =>
+      this.engine.do(`kiln:invoke ${call.label} timeout`, async () => {
+        await call.children.cancel(call.runId, message);
+        const now = await call.children.outcome(call.runId);
+        const timedOut: ChildOutcome = { status: "timed_out", error: { message, name: "InvokeTimeout", step: null, retryable: true } };
+        return this.recordEnd(call, now.status === "cancelled" ? timedOut : now);
+      }),
+    );
+    return settleChild(call, outcome) ?? { ok: false, message, retryable: true };
   }
 }

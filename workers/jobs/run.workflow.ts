@@ -17,6 +17,8 @@ import { failedBeforeRun, invokeFunction, type Outcome } from "../runtime/invoke
 import { loadFunction, storedCode } from "../runtime/loader";
 import { StepSpans } from "../runtime/run-channel";
 import { allowLocalEgress, runConfig } from "../runtime/run-config";
+import { cancelChildren, notifyParent } from "./end-job";
+import { ChildJobs } from "./invoke-child";
 import { isEngineAbort, JobDriver } from "./job-driver";
 import { releaseSlot, SLOT_EVENT } from "./slots";
 
@@ -43,7 +45,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       this.ctx.waitUntil(w),
     );
     const stepSpans = new StepSpans();
-    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null);
+    const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
+    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null, children);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
@@ -80,9 +83,14 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
         logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
         spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
       });
+      // A parent that invoked this run reads its whole output from here (D1 keeps a preview of a large one).
+      if (params.tree?.parentRunId && outcome.status === "succeeded") await job.keepOutput(outcome.output);
       await finishDurableRun(db, params.runId, { ...final, endedAt: Date.now() }, trace);
       await job.setStatus(final.status);
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
+      // No child outlives its parent (a Promise.all that rejected early leaves siblings running).
+      await cancelChildren(this.env, db, params.runId, final.status);
+      if (params.tree?.parentRunId) await notifyParent(this.env, params.tree.parentRunId, params.runId);
     });
     return { status: final.status };
   }

@@ -18,6 +18,11 @@ export interface StartOptions {
   parentRunId?: string;
   /** Replay from the failed step: reuse the successful step results of this run. */
   reuseFrom?: string;
+  /** For a child of ctx.invoke: its tree's root and its depth (a root is its own root, at depth 0). */
+  rootRunId?: string;
+  depth?: number;
+  /** The functions the credential that started the root may use (null or absent: all). */
+  allowedFunctions?: readonly string[] | null;
 }
 
 export async function startJob(
@@ -31,8 +36,9 @@ export async function startJob(
   const now = Date.now();
   const inputJson = JSON.stringify(input);
   const requestHash = o.idempotencyKey ? await sha256Hex(`${fn.name}\n${inputJson}`) : null;
+  const id = newId("run", now);
   const { row, created } = await insertQueuedRun(db, {
-    id: newId("run", now),
+    id,
     functionId: fn.functionId,
     functionName: fn.name,
     versionId: fn.versionId,
@@ -47,6 +53,9 @@ export async function startJob(
     idempotencyKey: o.idempotencyKey ?? null,
     requestHash,
     parentRunId: o.parentRunId ?? null,
+    rootRunId: o.rootRunId ?? id,
+    depth: o.depth ?? 0,
+    allowedFunctions: o.allowedFunctions ?? null,
     createdAt: now,
     startedAt: null,
     endedAt: null,

@@ -7,7 +7,7 @@ import type { Manifest } from "../lib/contracts/functions";
 import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
 import { scheduleOfRunKey } from "../lib/domain/schedule-slots";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
-import { getRun, type RunRow } from "../lib/infra/db/runs.repo";
+import { allowedFunctionsOf, getRun, type RunRow } from "../lib/infra/db/runs.repo";
 
 /**
  * Creates the Workflow instance for a queued run; does nothing for a run that started or ended.
@@ -37,6 +37,13 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     // Only runs a schedule started (callers cannot use the sched: key prefix).
     schedule: run.trigger === "schedule" || run.trigger === "manual" ? scheduleOfRunKey(run.idempotencyKey) : null,
     reuse,
+    tree: {
+      parentRunId: run.trigger === "invoke" ? run.parentRunId : null,
+      rootRunId: run.rootRunId ?? run.id,
+      depth: run.depth,
+      allowedFunctions: allowedFunctionsOf(run),
+    },
+    invokes: manifest.invokes,
   };
   try {
     await env.RUN_WORKFLOW.create({ id: run.id, params });

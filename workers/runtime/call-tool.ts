@@ -1,7 +1,8 @@
 /**
  * A tool call end to end, once auth and input validation have passed: run the active version in
  * its isolate and build the run record. Saving is left to the caller (`save`), to keep it off the
- * response path: the record is buffered and written in a batch (see run-writer.ts).
+ * response path: the record is buffered and written in a batch (see run-writer.ts). A tool call's
+ * ctx.invoke runs the other function here too, at once, as its own run within the caller's time.
  */
 import type { RunTrigger } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
@@ -12,6 +13,7 @@ import { newId } from "../lib/infra/ids";
 import { failedBeforeRun, invokeFunction, type Outcome } from "./invoke";
 import { loadFunction, storedCode } from "./loader";
 import { allowLocalEgress, runConfig } from "./run-config";
+import { syncInvoker, type ToolTree } from "./sync-invoke";
 
 export interface ToolCallResult {
   runId: string;
@@ -26,11 +28,25 @@ export async function callTool(
   db: Db,
   fn: ActiveFunction,
   input: unknown,
-  /** `mcp` for a call through the MCP server: one of SYNC_TRIGGERS (the run is no job). */
-  trigger: Extract<RunTrigger, "tool" | "mcp"> = "tool",
+  /**
+   * `trigger`: `mcp` for a call through the MCP server (one of SYNC_TRIGGERS: the run is no job);
+   * the credential's functions (a root call), or the tree a ctx.invoke call belongs to.
+   */
+  o: { trigger?: Extract<RunTrigger, "tool" | "mcp">; allowedFunctions?: readonly string[] | null; tree?: ToolTree } = {},
 ): Promise<ToolCallResult> {
+  const trigger = o.trigger ?? "tool";
   const createdAt = Date.now();
   const runId = newId("run", createdAt);
+  const tree: ToolTree = o.tree ?? {
+    parentRunId: null,
+    rootRunId: runId,
+    depth: 0,
+    allowedFunctions: o.allowedFunctions ?? null,
+    deadline: createdAt + fn.manifest.timeoutMs,
+    budget: { runs: 0 },
+  };
+  // A called function's time counts against its caller's: it ends no later than the root call.
+  const timeoutMs = Math.max(1, Math.min(fn.manifest.timeoutMs, tree.deadline - createdAt));
   const isolate = loadFunction(
     platform.LOADER,
     { id: fn.versionId, functionName: fn.name, versionNumber: fn.versionNumber, manifest: fn.manifest },
@@ -45,10 +61,14 @@ export async function callTool(
         attempt: 1,
         functionName: fn.name,
         versionNumber: fn.versionNumber,
-        timeoutMs: fn.manifest.timeoutMs,
+        timeoutMs,
         config: loaded.config,
         egress: fn.manifest.egress,
         allowLocalEgress: allowLocalEgress(platform),
+        invoker: syncInvoker(
+          { platform, ctx, db, call: callTool },
+          { runId, functionName: fn.name, invokes: fn.manifest.invokes, tree: { ...tree, deadline: createdAt + timeoutMs } },
+        ),
       });
   const endedAt = Date.now();
   const record: RunRecord = {
@@ -65,7 +85,10 @@ export async function callTool(
     attempt: 1,
     idempotencyKey: null,
     requestHash: null,
-    parentRunId: null,
+    parentRunId: tree.parentRunId,
+    rootRunId: tree.rootRunId,
+    depth: tree.depth,
+    allowedFunctions: tree.allowedFunctions,
     createdAt,
     startedAt: createdAt,
     endedAt,

@@ -8,7 +8,7 @@ import { redactError, redactTrace } from "../lib/domain/redact";
 import { capText, parseRunError, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { DurableDriver, InvokeResult } from "./isolate/kiln";
 import type { FunctionIsolate } from "./loader";
-import { RunChannel, RunLedger, type StepSpans } from "./run-channel";
+import { RunChannel, RunLedger, type StepSpans, type SyncInvoker } from "./run-channel";
 import type { RunConfig } from "./run-config";
 import { withTimeout } from "./timeout";
 
@@ -40,6 +40,8 @@ export interface InvokeOptions {
   egress: readonly string[];
   /** Admin-only, for local development: allow-listed IP literals and localhost become reachable. */
   allowLocalEgress: boolean;
+  /** How ctx.invoke reaches other functions in a tool call (jobs use the durable driver instead). */
+  invoker?: SyncInvoker;
 }
 
 /** At most this many input issues are kept from the isolate's answer. */
@@ -104,7 +106,7 @@ export async function invokeFunction(
         maxOutputChars: MAX_OUTPUT_CHARS,
       },
       driver,
-      new RunChannel(ledger),
+      new RunChannel(ledger, o.invoker ?? null),
     )
     .then(
       (result: InvokeResult): Outcome => checkOutput(fromResult(result, ledger.close())),

@@ -13,7 +13,11 @@ import type { SpanRecord, Trace } from "../lib/contracts/runs";
 import { hostAllowed, refusedTarget } from "../lib/domain/egress";
 import { SECRET_PLACEHOLDER } from "../lib/domain/secret-ref";
 import { capText, TRACE_LIMITS, TraceCollector } from "../lib/domain/trace-caps";
+import type { ChannelInvokeAnswer } from "./isolate/recorder";
 import type { InjectedSecret } from "./run-config";
+
+/** Kiln's side of a synchronous ctx.invoke (a tool call calling another function); see call-tool.ts. */
+export type SyncInvoker = (name: string, input: unknown, timeoutMs: number | null) => Promise<ChannelInvokeAnswer>;
 
 /** What a run's outbound calls may do: the allow-list, the host-bound secrets, and the admin's local-development switch. */
 export interface EgressPolicy {
@@ -131,10 +135,21 @@ function nextHop(previous: Request, response: Response, location: string, body: 
 export class RunChannel extends RpcTarget {
   // Private fields are not reachable over RPC: the isolate sees only record() and fetch().
   readonly #ledger: RunLedger;
+  readonly #invoker: SyncInvoker | null;
 
-  constructor(ledger: RunLedger) {
+  constructor(ledger: RunLedger, invoker: SyncInvoker | null = null) {
     super();
     this.#ledger = ledger;
+    this.#invoker = invoker;
+  }
+
+  /** ctx.invoke in a tool call: runs the other function now, as its own run (checked by the invoker). */
+  async invoke(name: unknown, input: unknown, timeoutMs: unknown): Promise<ChannelInvokeAnswer> {
+    if (!this.#ledger.open) return { ok: false, message: "this run has ended: ctx.invoke is refused", retryable: false };
+    if (this.#invoker === null) return { ok: false, message: "ctx.invoke() is not available in this run", retryable: false };
+    if (typeof name !== "string") return { ok: false, message: "ctx.invoke(name, input): name must be a string", retryable: false };
+    const ms = typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : null;
+    return this.#invoker(name, input, ms);
   }
 
   /** A batch of `{ logs, steps: [index, record][], droppedLogs }` from the SDK. */

@@ -12,13 +12,22 @@ export function Fact({ term, testId, children }: { term: string; testId?: string
   );
 }
 
-/** Where a run came from, when it says: the run it replays, the idempotency key it started with. */
+/**
+ * Where a run came from, when it says: the run it replays or the run that invoked it (and that
+ * tree's root), the idempotency key it started with.
+ */
 export function OriginFacts({ run }: { run: RunView }) {
+  const root = run.rootRunId && run.rootRunId !== run.id ? run.rootRunId : null;
   return (
     <>
       {run.parentRunId && (
-        <Fact term="Replay of">
+        <Fact term={run.trigger === "replay" ? "Replay of" : "Invoked by"}>
           <Link href={`/runs/${run.parentRunId}`}>{run.parentRunId}</Link>
+        </Fact>
+      )}
+      {root && root !== run.parentRunId && (
+        <Fact term="Root run">
+          <Link href={`/runs/${root}`}>{root}</Link>
         </Fact>
       )}
       {run.idempotencyKey && (

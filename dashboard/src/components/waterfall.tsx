@@ -1,23 +1,49 @@
-/** The trace waterfall: steps and outbound calls as bars, logs as lines, all in time order; each row expands. */
+/**
+ * The trace waterfall: steps, outbound calls and child runs (ctx.invoke) as bars, logs as lines,
+ * all in time order; each row expands. A child row opens the child's own waterfall (fetched when
+ * opened), so the whole tree of runs can be walked; its id links to its run page.
+ */
 import { useState } from "preact/hooks";
-import type { RunDetail } from "../api";
+import { api, type ChildRun } from "../api";
 import { duration, prettyText } from "../lib/format";
-import { buildTimeline, type Row } from "../lib/timeline";
+import { buildTimeline, type Row, type TraceSource } from "../lib/timeline";
+import { useAsync } from "../lib/use-async";
+import { Link } from "../router";
+import { ErrorBox, Loading } from "./states";
 import { StatusBadge } from "./status-badge";
 
 function label(row: Row): string {
+  if (row.kind === "child") return `↳ ${row.child.function}`;
   if (row.kind === "step") return row.step.name;
   if (row.kind === "span") return `${row.span.method} ${row.span.host}${row.span.path}`;
   return row.log.message;
 }
 
 function hasDetail(row: Row): boolean {
+  if (row.kind === "child") return true;
   if (row.kind === "step") return row.step.output !== null || row.step.error !== null;
   if (row.kind === "span") return row.span.error !== null;
   return row.log.data !== null;
 }
 
+/** A child run's own trace, loaded when its row is opened. */
+function ChildTrace({ child }: { child: ChildRun }) {
+  const { data, error, reload } = useAsync(() => api.run(child.id), [child.id]);
+  if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
+  if (!data) return <Loading />;
+  return (
+    <div class="row-detail child-trace" data-testid={`child-trace-${child.id}`}>
+      <p class="small">
+        <Link href={`/runs/${child.id}`}>Open the run page of {child.function}</Link> ({child.trigger}, {duration(child.durationMs)})
+      </p>
+      {data.error && <pre class="error-text">{data.error.message}</pre>}
+      <Waterfall run={data} />
+    </div>
+  );
+}
+
 function Detail({ row }: { row: Row }) {
+  if (row.kind === "child") return <ChildTrace child={row.child} />;
   if (row.kind === "step") {
     return (
       <div class="row-detail">
@@ -36,6 +62,16 @@ function Detail({ row }: { row: Row }) {
 }
 
 function Meta({ row, end }: { row: Row; end: number | null }) {
+  if (row.kind === "child") {
+    return (
+      <>
+        <span class="kind">run</span>
+        <code class="small">{row.child.id}</code>
+        <StatusBadge status={row.child.status} />
+        <span class="muted small">{end === null ? "running" : duration(end - row.at)}</span>
+      </>
+    );
+  }
   if (row.kind === "step") {
     return (
       <>
@@ -60,7 +96,7 @@ function Meta({ row, end }: { row: Row; end: number | null }) {
   return <span class={`badge level-${row.log.level}`}>{row.log.level}</span>;
 }
 
-export function Waterfall({ run }: { run: RunDetail }) {
+export function Waterfall({ run }: { run: TraceSource }) {
   const { rows, origin, total } = buildTimeline(run);
   const [open, setOpen] = useState<Set<string>>(new Set());
   const toggle = (key: string) => {
@@ -91,7 +127,7 @@ export function Waterfall({ run }: { run: RunDetail }) {
           </>
         );
         return (
-          <li key={row.key} class={`wf-row ${row.kind}`}>
+          <li key={row.key} class={`wf-row ${row.kind}`} data-testid={row.kind === "child" ? `child-row-${row.child.id}` : undefined}>
             {expandable ? (
               <button type="button" class="wf-head" aria-expanded={open.has(row.key)} onClick={() => toggle(row.key)}>
                 {head}
@@ -104,7 +140,7 @@ export function Waterfall({ run }: { run: RunDetail }) {
                 <span class={`tick level-${row.log.level}`} style={{ left: `${left}%` }} />
               ) : (
                 <span
-                  class={`bar ${row.kind === "step" ? `status-${row.step.status}` : "span"}`}
+                  class={`bar ${row.kind === "step" ? `status-${row.step.status}` : row.kind === "child" ? `status-${row.child.status}` : "span"}`}
                   style={{ left: `${left}%`, width: `${width}%` }}
                 />
               )}

@@ -1,10 +1,16 @@
 /**
- * Turns a run's steps, outbound spans and logs into one time-ordered list of rows for the
- * waterfall, with offsets from the run's start. Pure.
+ * Turns a run's steps, outbound spans, logs and child runs (ctx.invoke) into one time-ordered list
+ * of rows for the waterfall, with offsets from the run's start. Pure.
  */
-import type { RunDetail } from "../api";
+import type { ChildRun, RunDetail } from "../api";
+
+/** What the waterfall draws: a run's trace, and its children when the API lists them (run detail, not live jobs). */
+export type TraceSource = Pick<RunDetail, "steps" | "spans" | "logs" | "startedAt" | "endedAt" | "createdAt"> & {
+  children?: ChildRun[];
+};
 
 export type Row =
+  | { kind: "child"; key: string; at: number; end: number | null; child: ChildRun }
   | { kind: "step"; key: string; at: number; end: number | null; step: RunDetail["steps"][number] }
   | { kind: "span"; key: string; at: number; end: number; span: RunDetail["spans"][number] }
   | { kind: "log"; key: string; at: number; log: RunDetail["logs"][number] };
@@ -23,11 +29,21 @@ export interface Timeline {
  */
 function rank(row: Row): number {
   if (row.kind === "log") return row.log.step === null ? 0 : 3;
+  if (row.kind === "child") return 4;
   return row.kind === "step" ? 1 : 2;
 }
 
-export function buildTimeline(run: RunDetail, now = Date.now()): Timeline {
+export function buildTimeline(run: TraceSource, now = Date.now()): Timeline {
   const rows: Row[] = [
+    ...(run.children ?? []).map(
+      (child): Row => ({
+        kind: "child",
+        key: `child-${child.id}`,
+        at: Date.parse(child.startedAt ?? child.createdAt),
+        end: child.endedAt === null ? null : Date.parse(child.endedAt),
+        child,
+      }),
+    ),
     ...run.steps.map((step, i): Row => ({ kind: "step", key: `step-${i}`, at: step.startedAt, end: step.endedAt, step })),
     ...run.spans.map(
       (span, i): Row => ({ kind: "span", key: `span-${i}`, at: span.startedAt, end: span.startedAt + span.durationMs, span }),

@@ -20,6 +20,7 @@ const TRIGGERS = membersOf<RunView["trigger"]>({
   manual: true,
   mcp: true,
   "mcp-task": true,
+  invoke: true,
 });
 
 /** datetime-local (local time, no zone) ⇄ ISO with offset, as the API wants. */

@@ -75,7 +75,10 @@ async function callNow(c: Context<AppEnv>, fn: ActiveFunction, input: Record<str
     if (error instanceof AppError) return errorResult(problemText(error), null);
     throw error;
   }
-  const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input, "mcp");
+  const { runId, outcome, save } = await callTool(c.env, c.executionCtx, c.get("db"), fn, input, {
+    trigger: "mcp",
+    allowedFunctions: c.get("principal").functions,
+  });
   const flush = save();
   if (flush) c.executionCtx.waitUntil(flush);
   switch (outcome.status) {

@@ -37,6 +37,7 @@ export const deliveriesRoutes = new Hono<AppEnv>()
     const { run } = await startJob(c.env, c.executionCtx, c.get("db"), fn, jobInputOf(e, d), {
       trigger: "replay",
       ...(d.runId ? { parentRunId: d.runId } : {}),
+      allowedFunctions: c.get("principal").functions,
     });
     await markReplayed(c.get("db"), d.id, run.id);
     await audit(c, "webhook.replay", d.id, { endpoint: e.id, runId: run.id });

@@ -9,13 +9,13 @@ import { isJobTrigger, type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../.
 import { canTouchFunction } from "../../lib/domain/access";
 import { restoredJson } from "../../lib/domain/json-text";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
-import { getRun, getTrace, listRuns } from "../../lib/infra/db/runs.repo";
+import { getRun, getTrace, listChildren, listRuns } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import { enforceRateLimits } from "../rate-limit";
 import type { AppEnv } from "../types";
 import { readBody, readQuery } from "../validate";
-import { runPage, runView } from "../views";
+import { childView, runPage, runView } from "../views";
 
 export const runsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
@@ -39,7 +39,12 @@ export const runsRoutes = new Hono<AppEnv>()
     if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
     await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
     const reuseFrom = fromFailedStep && isJobTrigger(parent.trigger) ? parent.id : undefined;
-    const { run } = await startJob(c.env, c.executionCtx, db, fn, input, { trigger: "replay", parentRunId: parent.id, reuseFrom });
+    const { run } = await startJob(c.env, c.executionCtx, db, fn, input, {
+      trigger: "replay",
+      parentRunId: parent.id,
+      reuseFrom,
+      allowedFunctions: c.get("principal").functions,
+    });
     return c.json(
       { id: run.id, status: run.status, parentRunId: parent.id, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },
       202,
@@ -50,5 +55,7 @@ export const runsRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const run = await getRun(db, c.req.param("id"));
     if (!run || !canTouchFunction(c.get("principal"), run.functionName)) throw notFound(`run "${c.req.param("id")}"`);
-    return c.json({ ...runView(run), ...(await getTrace(db, run.id)) });
+    const [trace, children] = await Promise.all([getTrace(db, run.id), listChildren(db, run.id)]);
+    const visible = children.filter((child) => canTouchFunction(c.get("principal"), child.functionName));
+    return c.json({ ...runView(run), ...trace, children: visible.map(childView) });
   });

@@ -85,6 +85,12 @@ export const Manifest = z.strictObject({
   /** Tool calls and job starts of this function; versions stored before the field existed have none. */
   rateLimit: RateLimit.nullable().default(null),
   exposures: Exposures,
+  /** The functions this one may call with ctx.invoke; versions stored before the field existed call none. */
+  invokes: z
+    .array(FunctionName)
+    .max(50)
+    .refine((list) => new Set(list).size === list.length, "each function may be listed once")
+    .default([]),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -93,6 +99,7 @@ export const ManifestOverrides = Manifest.extend({
   // Without their defaults: a field the deploy request leaves out must not override the code's value.
   jobTimeoutMs: Manifest.shape.jobTimeoutMs.unwrap(),
   rateLimit: Manifest.shape.rateLimit.unwrap(),
+  invokes: Manifest.shape.invokes.unwrap(),
 }).partial();
 export type ManifestOverrides = z.infer<typeof ManifestOverrides>;
 

@@ -18,7 +18,9 @@ export const IdempotencyKey = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
   // Schedules key their runs `sched:<id>:<slot>`: a caller's key must not take a slot's place.
-  .refine((k) => !k.startsWith("sched:"), "must not start with sched: (reserved for schedules)");
+  .refine((k) => !k.startsWith("sched:"), "must not start with sched: (reserved for schedules)")
+  // ctx.invoke keys its children `invoke:<parent run>:<step>`: a caller must not plant one.
+  .refine((k) => !k.startsWith("invoke:"), "must not start with invoke: (reserved for ctx.invoke)");
 
 /** Matches the Workflows rule for event types. */
 export const EventType = z
@@ -61,6 +63,17 @@ export const JobParams = z.object({
   schedule: z.object({ id: z.string(), slot: z.string().nullable() }).nullable().default(null),
   /** Step name → result to reuse (replay from the failed step). */
   reuse: z.record(z.string(), z.unknown()).default({}),
+  /** Where this run sits in a tree of ctx.invoke calls, and what its root's credential allows. */
+  tree: z
+    .object({
+      parentRunId: z.string().nullable(),
+      rootRunId: z.string(),
+      depth: z.number().int().min(0),
+      allowedFunctions: z.array(z.string()).nullable(),
+    })
+    .optional(),
+  /** The functions the pinned version may call with ctx.invoke. */
+  invokes: z.array(FunctionName).default([]),
 });
 export type JobParams = z.infer<typeof JobParams>;
 

@@ -4,8 +4,11 @@
  */
 import { z } from "zod";
 
-/** `mcp`: a tool call over MCP (synchronous, like `tool`); `mcp-task`: a job started as an MCP task. */
-export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual", "mcp", "mcp-task"]);
+/**
+ * `mcp`: a tool call over MCP (synchronous, like `tool`); `mcp-task`: a job started as an MCP task;
+ * `invoke`: a child job started by another job's ctx.invoke (a tool run called by another run keeps `tool`).
+ */
+export const RunTrigger = z.enum(["tool", "job", "schedule", "webhook", "replay", "manual", "mcp", "mcp-task", "invoke"]);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
 /** Runs that ran inside the request that asked for them: every other trigger makes a job. */
@@ -101,7 +104,10 @@ export const RunView = z.object({
   error: RunError.nullable(),
   attempt: z.number(),
   idempotencyKey: z.string().nullable(),
+  /** The run this one replays (trigger replay), or the run whose ctx.invoke started it. */
   parentRunId: z.string().nullable(),
+  /** The first run of its tree of ctx.invoke calls (its own id for a root). */
+  rootRunId: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
@@ -109,9 +115,25 @@ export const RunView = z.object({
 });
 export type RunView = z.infer<typeof RunView>;
 
+/** A run started by another run's ctx.invoke, as its parent's detail lists it. */
+export const ChildRun = z.object({
+  id: z.string(),
+  function: z.string(),
+  trigger: RunTrigger,
+  status: RunStatus,
+  error: RunError.nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type ChildRun = z.infer<typeof ChildRun>;
+
 export const RunDetail = RunView.extend({
   steps: z.array(StepRecord),
   spans: z.array(SpanRecord),
   logs: z.array(LogRecord),
+  /** The runs this run started with ctx.invoke (those the caller may see), oldest first. */
+  children: z.array(ChildRun),
 });
 export type RunDetail = z.infer<typeof RunDetail>;

@@ -19,6 +19,8 @@ export interface Declared {
   /** Optional so that callers built before the field existed still type-check. */
   rateLimit?: ManifestT["rateLimit"];
   exposures: Partial<ManifestT["exposures"]> | null;
+  /** Optional so that callers built before the field existed still type-check. */
+  invokes?: string[] | null;
 }
 
 export const MANIFEST_DEFAULTS: ManifestT = {
@@ -33,6 +35,7 @@ export const MANIFEST_DEFAULTS: ManifestT = {
   concurrency: null,
   rateLimit: null,
   exposures: { tool: true, job: true },
+  invokes: [],
 };
 
 function defined<T extends object>(value: T): Partial<T> {

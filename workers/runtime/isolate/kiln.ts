@@ -19,7 +19,7 @@ export type { RunChannelStub } from "./recorder";
 export { z };
 
 /** How an invocation was started. */
-export type RunTrigger = "tool" | "job" | "schedule" | "webhook" | "replay" | "manual" | "mcp" | "mcp-task";
+export type RunTrigger = "tool" | "job" | "schedule" | "webhook" | "replay" | "manual" | "mcp" | "mcp-task" | "invoke";
 
 /** A duration: milliseconds, or text such as "30 seconds", "5 minutes", "1 hour". */
 export type Duration = number | `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours" | "day" | "days"}`;
@@ -31,6 +31,25 @@ export interface StepOptions {
   retryDelayMs?: number;
   /** Per-attempt time limit of a durable step. */
   timeout?: Duration;
+}
+
+/** Options of ctx.invoke. */
+export interface InvokeCallOptions {
+  /** How long to wait for the other function (a job's child is cancelled after it; a tool call's is its caller's timeoutMs at most). */
+  timeout?: Duration;
+  /** Further tries after a failure (each a new run of the other function); default 0: its own steps retry by its policy. */
+  retries?: number;
+  /** Delay before the first retry, in ms (doubled for each further try; default 1000). */
+  retryDelayMs?: number;
+  /** The step's name in the trace (default `invoke <name>`, then `invoke <name> #2`, … in call order). */
+  step?: string;
+}
+
+/** What the durable driver receives for ctx.invoke (durations already in ms). */
+export interface InvokeOptions {
+  timeoutMs?: number;
+  retries?: number;
+  retryDelayMs?: number;
 }
 
 /** Passed to a step's function. */
@@ -69,6 +88,14 @@ export interface FunctionContext {
   sleep(name: string, duration: Duration): Promise<void>;
   /** Pause a job until `POST /v1/jobs/:id/events` delivers an event of this type. Jobs only. */
   waitForEvent<T = unknown>(name: string, options: { type: string; timeout?: Duration }): Promise<ReceivedEvent<T>>;
+  /**
+   * Calls another function listed in the manifest's `invokes` and resolves to its output. In a job
+   * it is a durable step: the other function runs as a child job (memoized: never started twice
+   * for one step), and a failed child fails the step with its error and run id. In a tool call it
+   * runs the other function at once (its own run), within this call's timeoutMs. Several calls in
+   * `Promise.all` run in parallel.
+   */
+  invoke<T = unknown>(name: string, input: unknown, options?: InvokeCallOptions): Promise<T>;
   /** Structured log lines, recorded under the current step. `console.*` is captured as well. */
   log: Logger;
   /** The values of the granted secrets this function asks for by name (host-bound ones are never here). */
@@ -98,6 +125,8 @@ export interface FunctionDefinition<Input extends z.ZodType = z.ZodType, Output 
   concurrency?: number;
   rateLimit?: { requests: number; perSeconds: number };
   exposures?: { tool?: boolean; job?: boolean };
+  /** The functions this one may call with ctx.invoke. */
+  invokes?: string[];
   run(input: z.output<Input>, ctx: FunctionContext): Output | Promise<Output>;
 }
 
@@ -220,6 +249,7 @@ export interface DurableDriver {
   step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown>;
   sleep(name: string, ms: number): Promise<void>;
   waitForEvent(name: string, type: string, timeoutMs: number | null): Promise<ReceivedEvent>;
+  invoke(name: string, callee: string, input: unknown, options: InvokeOptions): Promise<unknown>;
 }
 
 async function attemptStep(run: RunRecorder, name: string, fn: (attempt: number) => unknown, attempt: number): Promise<StepAttempt> {
@@ -367,6 +397,7 @@ export function describe(mod: unknown): Description {
     concurrency: def.concurrency ?? null,
     rateLimit: def.rateLimit ?? null,
     exposures: def.exposures ?? null,
+    invokes: def.invokes ?? null,
   };
 }
 
@@ -409,6 +440,33 @@ function failure(kind: "error" | "output_too_large", error: unknown, step: strin
   };
 }
 
+/** ctx.invoke: a durable child job through the driver, or a synchronous call through the run's channel. */
+function invoker(run: RunRecorder, steps: StepDriver, driver?: DurableDriver) {
+  const calls = new Map<string, number>();
+  return async (name: string, input: unknown, options: InvokeCallOptions = {}): Promise<unknown> => {
+    if (typeof name !== "string") throw new TypeError("ctx.invoke(name, input): name must be a function's name");
+    const count = (calls.get(name) ?? 0) + 1;
+    calls.set(name, count);
+    const step = options.step ?? (count === 1 ? `invoke ${name}` : `invoke ${name} #${count}`);
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+    if (driver) {
+      if (scope.getStore()?.step) throw new NonRetriableError("ctx.invoke() cannot be called inside ctx.step(): call it between steps");
+      const o: InvokeOptions = { timeoutMs, retries: options.retries, retryDelayMs: options.retryDelayMs };
+      return driver.invoke(step, name, input, o).catch((error: unknown) => {
+        throw new StepFailed(step, error);
+      });
+    }
+    const o = { retries: options.retries ?? 0, retryDelayMs: options.retryDelayMs ?? 1_000 };
+    return steps.step(step, o, () =>
+      scope.run({ run, step, sink: null }, async () => {
+        const answer = await run.channel.invoke(name, input, timeoutMs ?? null);
+        if (!answer.ok) throw answer.retryable ? new Error(answer.message) : new NonRetriableError(answer.message);
+        return JSON.parse(answer.output);
+      }),
+    );
+  };
+}
+
 function buildContext(
   def: FunctionDefinition,
   request: InvokeRequest,
@@ -417,6 +475,7 @@ function buildContext(
   driver?: DurableDriver,
 ): FunctionContext {
   const steps = driver ? durableSteps(driver, run) : inlineDriver(run);
+  const invoke = invoker(run, steps, driver);
   return {
     run: request.run,
     step: (name, fn, options = {}) =>
@@ -426,6 +485,7 @@ function buildContext(
     sleep: (name, duration) => steps.sleep(name, parseDuration(duration)),
     waitForEvent: (name, options) =>
       steps.waitForEvent(name, options.type, options.timeout === undefined ? null : parseDuration(options.timeout)) as Promise<never>,
+    invoke: invoke as FunctionContext["invoke"],
     log,
     secrets: Object.freeze({ ...request.secrets }),
     secretRef: (name, template) => secretRef(def, name, template),

@@ -9,10 +9,14 @@
 import type { LogRecord, StepRecord } from "../../lib/contracts/runs";
 import { TRACE_LIMITS } from "../../lib/domain/trace-caps";
 
+/** The answer to a synchronous ctx.invoke (a tool call calling another function). */
+export type ChannelInvokeAnswer = { ok: true; output: string; runId: string } | { ok: false; message: string; retryable: boolean };
+
 /** What the isolate sees of the run's channel. */
 export interface RunChannelStub {
   record(batch: { logs: LogRecord[]; steps: [number, StepRecord][]; droppedLogs: number }): unknown;
   fetch(request: Request, step: string | null): Promise<Response>;
+  invoke(name: string, input: unknown, timeoutMs: number | null): Promise<ChannelInvokeAnswer>;
 }
 
 /** How long a log line may wait before it is sent (steps' ends are sent at once). */
@@ -21,6 +25,7 @@ const FLUSH_DELAY_MS = 100;
 const NO_CHANNEL: RunChannelStub = {
   record: () => undefined,
   fetch: () => Promise.reject(new Error("fetch() needs a run: this isolate was not given a channel")),
+  invoke: () => Promise.reject(new Error("ctx.invoke() needs a run: this isolate was not given a channel")),
 };
 
 export class RunRecorder {

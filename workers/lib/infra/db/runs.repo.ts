@@ -35,6 +35,10 @@ export interface RunRecord {
   idempotencyKey: string | null;
   requestHash: string | null;
   parentRunId: string | null;
+  /** Optional for runs outside any invoke tree (the root is then the run itself). */
+  rootRunId?: string | null;
+  depth?: number;
+  allowedFunctions?: readonly string[] | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
@@ -66,6 +70,9 @@ function runRow(r: RunRecord) {
     idempotencyKey: r.idempotencyKey,
     requestHash: r.requestHash,
     parentRunId: r.parentRunId,
+    rootRunId: r.rootRunId ?? r.id,
+    depth: r.depth ?? 0,
+    allowedFunctions: r.allowedFunctions ? JSON.stringify(r.allowedFunctions) : null,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     endedAt: r.endedAt,
@@ -246,7 +253,7 @@ export async function listDeadLetter(db: Db, limit: number, allowedFunctions: re
   const where: (SQL | undefined)[] = [
     inArray(runs.status, ["failed", "timed_out"]),
     notInArray(runs.trigger, [...SYNC_TRIGGERS]),
-    sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id})`,
+    sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id} and child.trigger = 'replay')`,
   ];
   return newestRuns(db, where, allowedFunctions, limit);
 }
@@ -293,4 +300,37 @@ export async function runStatuses(db: Db, ids: string[]): Promise<Map<string, Ru
     for (const r of rows) out.set(r.id, r.status as RunStatus);
   }
   return out;
+}
+
+/** The runs a run started with ctx.invoke (not its replays), oldest first. */
+export async function listChildren(db: Db, parentRunId: string, limit = 200): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.parentRunId, parentRunId), sql`${runs.trigger} != 'replay'`))
+    .orderBy(runs.id)
+    .limit(limit)
+    .all();
+}
+
+/** Child jobs of a run that have not ended (for cancel propagation). */
+export async function listLiveChildJobs(db: Db, parentRunId: string): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.parentRunId, parentRunId), eq(runs.trigger, "invoke"), inArray(runs.status, ["queued", "running", "waiting"])))
+    .all();
+}
+
+/** How many runs a tree holds (through the runs_root index). */
+export async function countTreeRuns(db: Db, rootRunId: string): Promise<number> {
+  const row = await db.select({ n: sql<number>`count(*)` }).from(runs).where(eq(runs.rootRunId, rootRunId)).get();
+  return row?.n ?? 0;
+}
+
+/** The functions the root's credential allows, as stored (null: all). */
+export function allowedFunctionsOf(run: Pick<RunRow, "allowedFunctions">): string[] | null {
+  if (run.allowedFunctions === null) return null;
+  const parsed: unknown = JSON.parse(run.allowedFunctions);
+  return Array.isArray(parsed) ? parsed.filter((f): f is string => typeof f === "string") : [];
 }

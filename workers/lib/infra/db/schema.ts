@@ -57,7 +57,14 @@ export const runs = sqliteTable(
     attempt: integer("attempt").notNull().default(1),
     idempotencyKey: text("idempotency_key"),
     requestHash: text("request_hash"),
+    /** The run this one replays (trigger replay), or the run that invoked it (trigger invoke, or a tool run called by another). */
     parentRunId: text("parent_run_id"),
+    /** The first run of a tree of ctx.invoke calls (this run's own id for a root; null for runs stored before it existed). */
+    rootRunId: text("root_run_id"),
+    /** How many ctx.invoke calls separate this run from its root (0 for a root): bounds cycles. */
+    depth: integer("depth").notNull().default(0),
+    /** JSON array: the functions the credential that started the root run may use (null: all); every child is checked against it. */
+    allowedFunctions: text("allowed_functions"),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
     endedAt: integer("ended_at"),
@@ -67,6 +74,9 @@ export const runs = sqliteTable(
     index("runs_fn_id").on(t.functionName, t.id),
     index("runs_status_id").on(t.status, t.id),
     uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey),
+    // A run's children (GET /v1/runs/:id, cancel propagation) and the size of an invoke tree.
+    index("runs_parent").on(t.parentRunId),
+    index("runs_root").on(t.rootRunId),
   ],
 );
 
