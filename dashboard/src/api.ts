@@ -301,4 +301,6 @@ export const SCOPES = membersOf<Scope>({
   "webhooks:write": true,
   "schedules:read": true,
   "schedules:write": true,
+  "alerts:read": true,
+  "alerts:write": true,
 });

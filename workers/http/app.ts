@@ -6,6 +6,7 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
+import { alertsRoutes } from "./routes/alerts.routes";
 import { auditRoutes } from "./routes/audit.routes";
 import { deliveriesRoutes } from "./routes/deliveries.routes";
 import { functionConfigRoutes } from "./routes/function-config.routes";
@@ -41,5 +42,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1/webhooks", webhooksRoutes)
   .route("/v1/deliveries", deliveriesRoutes)
   .route("/v1/schedules", schedulesRoutes)
+  .route("/v1/alerts", alertsRoutes)
   .notFound((c) => problemResponse(c, new AppError("not_found", 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)))
   .onError(onError);

@@ -4,7 +4,8 @@
  * revive it), its Durable Object refuses further steps, the Workflow instance is terminated, and
  * its concurrency slot (or place in line) is released. Imports contracts, infra and ./slots.
  */
-import type { RunError, RunStatus } from "../lib/contracts/runs";
+import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
+import type { RunError, RunStatus, RunTrigger } from "../lib/contracts/runs";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
@@ -17,7 +18,8 @@ export async function endJob(
   status: Extract<RunStatus, "cancelled" | "timed_out" | "failed">,
   error: RunError,
 ): Promise<boolean> {
-  if (!(await setRunStatus(db, run.id, { status, endedAt: Date.now(), error }))) return false;
+  const endedAt = Date.now();
+  if (!(await setRunStatus(db, run.id, { status, endedAt, error }))) return false;
   const job = env.JOB.getByName(run.id);
   await job.init(run.id, "queued");
   await job.setStatus(status);
@@ -33,6 +35,8 @@ export async function endJob(
   const manifest = await getVersionManifest(db, run.versionId);
   if (manifest === null || manifest.concurrency !== null)
     await releaseSlot(env, run.functionName, run.id, manifest?.concurrency ?? undefined);
+  // Timed out by the sweep, or a start that was dead-lettered (a cancellation alerts no one).
+  await noteRunEnded(env, db, runFacts({ ...run, trigger: run.trigger as RunTrigger, status, error, endedAt }));
   return true;
 }
 

@@ -6,6 +6,7 @@
  * their recorded results and are not executed again.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
@@ -80,8 +81,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
         logs: [...recorded.logs, ...outcome.trace.logs].sort((a, b) => a.at - b.at),
         spans: [...recorded.spans, ...outcome.trace.spans].sort((a, b) => a.startedAt - b.startedAt),
       });
-      await finishDurableRun(db, params.runId, { ...final, endedAt: Date.now() }, trace);
+      const endedAt = Date.now();
+      await finishDurableRun(db, params.runId, { ...final, endedAt }, trace);
       await job.setStatus(final.status);
+      await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
     });
     return { status: final.status };
