@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { alertDeliveries, createRule, RECEIVER, sleep, startReceiver, waitForDeliveries } from "../helpers/alerts";
 import { api, deploy } from "../helpers/api";
 import { ended, startJob, waitForJob } from "../helpers/jobs";
+import { createEndpoint, deliver, standardHeaders } from "../helpers/webhooks";
 
 const FAILING_JOB = `import { defineFunction, NonRetriableError, z } from "kiln";
 export default defineFunction({
@@ -77,6 +78,36 @@ describe("a failed job", () => {
     await sleep(1500);
     expect(receiver.received).toEqual([]);
     for (const r of [other, off, timeouts]) expect(await alertDeliveries(r.id)).toEqual([]);
+  });
+});
+
+describe("the other events", () => {
+  it("notifies delivery.failed with the webhook's endpoint and event, and run.timed_out for a tool past its timeout", async () => {
+    receiver = startReceiver();
+    await deploy("alert-hook", FAILING_JOB.replace("input: z.object({})", "input: z.object({}).passthrough()"));
+    await deploy(
+      "alert-slow",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), timeoutMs: 200, run: async () => { await new Promise((r) => setTimeout(r, 5_000)); return 1; } });`,
+    );
+    const hooks = await createRule({ name: "hooks", events: ["delivery.failed"], function: "alert-hook", url: `${RECEIVER}/hooks` });
+    const slow = await createRule({ name: "slow", events: ["run.timed_out"], function: "alert-slow", url: `${RECEIVER}/slow` });
+    const endpoint = await createEndpoint({ name: "in", provider: "standard", function: "alert-hook" });
+    const body = JSON.stringify({ type: "order.paid", data: {} });
+    expect((await deliver(endpoint.id, body, standardHeaders(endpoint.secret, "msg_alert_1", body))).status).toBe(200);
+    expect((await api("/v1/tools/alert-slow", { body: {} })).status).toBe(504);
+    await waitForDeliveries(hooks.id, (items) => items[0]?.status === "succeeded");
+    await waitForDeliveries(slow.id, (items) => items[0]?.status === "succeeded");
+    const hook = new Webhook(hooks.secret).verify(receiver.at("/hooks")[0]!.body, receiver.at("/hooks")[0]!.headers) as any;
+    expect(hook).toMatchObject({
+      type: "delivery.failed",
+      data: { run: { trigger: "webhook" }, webhook: { endpointId: endpoint.id, eventId: "msg_alert_1" } },
+    });
+    const timedOut = new Webhook(slow.secret).verify(receiver.at("/slow")[0]!.body, receiver.at("/slow")[0]!.headers) as any;
+    expect(timedOut).toMatchObject({
+      type: "run.timed_out",
+      data: { run: { function: "alert-slow", status: "timed_out", trigger: "tool" } },
+    });
   });
 });
 
