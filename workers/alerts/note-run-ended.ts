@@ -6,7 +6,8 @@
  */
 import type { AlertMessage, AlertRunFacts } from "../lib/contracts/alerts";
 import type { RunError, RunStatus, RunTrigger } from "../lib/contracts/runs";
-import { eventsOf, matchRules, type RuleTarget } from "../lib/domain/alerts";
+import { ALERT_ERROR_CHARS, eventsOf, matchRules, type RuleTarget } from "../lib/domain/alerts";
+import { capText } from "../lib/domain/trace-caps";
 import { ruleTargets } from "../lib/infra/db/alerts.repo";
 import type { Db } from "../lib/infra/db/functions.repo";
 
@@ -55,7 +56,14 @@ export function runFacts(run: {
       input = null;
     }
   }
-  const error = run.error ? { message: run.error.message, name: run.error.name ?? null, step: run.error.step ?? null } : null;
+  // Cut here already: the queue message stays small whatever the run's error says.
+  const error = run.error
+    ? {
+        message: capText(run.error.message, ALERT_ERROR_CHARS),
+        name: run.error.name?.slice(0, 256) ?? null,
+        step: run.error.step?.slice(0, 256) ?? null,
+      }
+    : null;
   return {
     id: run.id,
     function: run.functionName,
