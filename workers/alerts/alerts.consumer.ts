@@ -81,8 +81,9 @@ async function onSummary(env: Env, db: Db, ruleId: string, now: number): Promise
 
 async function onSend(env: Env, db: Db, deliveryId: string, attempts: number, now: number): Promise<void> {
   const delivery = await getAlertDelivery(db, deliveryId);
-  // Already answered, or a duplicate of a message whose attempt was made.
-  if (delivery?.status !== "pending" || delivery.attempts !== attempts) return;
+  // Already answered, or a duplicate of a message whose attempt was made. Fewer attempts than the
+  // message says means the last attempt's record was lost: attempting again is right.
+  if (delivery?.status !== "pending" || delivery.attempts > attempts) return;
   const rule = await getRule(db, delivery.ruleId);
   if (rule) await attemptDelivery(env, db, rule, delivery, now);
 }

@@ -135,16 +135,21 @@ export async function addSuppressed(db: Db, ruleId: string, count: number): Prom
     .where(eq(alertRules.id, ruleId));
 }
 
-/** Takes the failures dropped so far (a concurrent drop after the read stays for the next summary). */
+/**
+ * Takes the failures dropped so far, compare-and-swap style: the subtraction only happens while
+ * at least that many are still pending, so two summaries racing never both count the same drops
+ * (the loser takes nothing), and drops counted after the read stay for the next summary.
+ */
 export async function takeSuppressed(db: Db, ruleId: string): Promise<number> {
   const row = await db.select({ n: alertRules.pendingSuppressed }).from(alertRules).where(eq(alertRules.id, ruleId)).get();
   const n = row?.n ?? 0;
-  if (n > 0)
-    await db
-      .update(alertRules)
-      .set({ pendingSuppressed: sql`max(0, ${alertRules.pendingSuppressed} - ${n})` })
-      .where(eq(alertRules.id, ruleId));
-  return n;
+  if (n <= 0) return 0;
+  const taken = await db
+    .update(alertRules)
+    .set({ pendingSuppressed: sql`${alertRules.pendingSuppressed} - ${n}` })
+    .where(and(eq(alertRules.id, ruleId), sql`${alertRules.pendingSuppressed} >= ${n}`))
+    .returning({ id: alertRules.id });
+  return taken.length > 0 ? n : 0;
 }
 
 export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
