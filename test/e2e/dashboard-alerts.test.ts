@@ -83,6 +83,6 @@ describe("dashboard alerts", () => {
     await row().getByRole("button", { name: "Delete", exact: true }).click();
     await expect.poll(() => page.getByText("e2e pager").count()).toBe(0);
     const listed = await fetch(`${url}/v1/alerts`, { headers: auth }).then((r) => r.json());
-    expect(listed.items).toEqual([]);
+    expect(listed.items.map((r: { name: string }) => r.name)).not.toContain("e2e pager");
   });
 });
