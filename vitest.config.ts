@@ -17,11 +17,16 @@ export default defineConfig(async () => {
             KILN_ADMIN_KEY: "test-admin-key-0123456789abcdef0123456789",
             KILN_SIGNING_KEY: "test-signing-key-0123456789abcdef0123456789",
             KILN_SECRETS_KEY: "test-secrets-key-0123456789abcdef0123456789",
+            // Failure alerts: a short rate-limit window and quick retries, so tests need not wait minutes.
+            KILN_ALERT_WINDOW_SECONDS: "3",
+            KILN_ALERT_RETRY_DELAYS: "1,1",
           },
           // Replaces wrangler's consumer settings entirely (platform notes §3): repeat them, faster.
           queueConsumers: {
             "kiln-jobs": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 2, retryDelay: 0, deadLetterQueue: "kiln-jobs-dlq" },
             "kiln-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05 },
+            "kiln-alerts": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 2, retryDelay: 0, deadLetterQueue: "kiln-alerts-dlq" },
+            "kiln-alerts-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05 },
           },
         },
       }),

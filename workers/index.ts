@@ -2,6 +2,7 @@
  * The Worker's entry: HTTP (the Hono app), queue batches and the per-minute cron tick.
  * Re-exports the Durable Object, Workflow and WorkerEntrypoint classes. No logic lives here.
  */
+import { handleAlertBatch } from "./alerts/alerts.consumer";
 import { app } from "./http/app";
 import { handleQueueBatch } from "./jobs/queue.consumer";
 import { onCron } from "./schedules/cron";
@@ -13,6 +14,7 @@ export { RunWorkflow } from "./jobs/run.workflow";
 
 export default {
   fetch: app.fetch,
-  queue: handleQueueBatch,
+  // Two queues and their dead-letter queues: job starts and failure alerts.
+  queue: (batch, env, ctx) => (batch.queue.startsWith("kiln-alerts") ? handleAlertBatch(batch, env) : handleQueueBatch(batch, env, ctx)),
   scheduled: onCron,
 } satisfies ExportedHandler<Env>;

@@ -3,6 +3,15 @@
  * Problem documents become ApiError with their detail, issues, location and runId.
  * Imports only types from the shared contracts, never the zod runtime.
  */
+import type {
+  AlertDeliveryView,
+  AlertEvent,
+  AlertFormat,
+  AlertRuleView,
+  AlertRuleWithSecret,
+  CreateAlertRequest,
+  UpdateAlertRequest,
+} from "../../workers/lib/contracts/alerts";
 import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
 import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
@@ -23,6 +32,11 @@ import type {
 } from "../../workers/lib/contracts/webhooks";
 
 export type {
+  AlertDeliveryView,
+  AlertEvent,
+  AlertFormat,
+  AlertRuleView,
+  AlertRuleWithSecret,
   ApiKeyView,
   AuditAction,
   AuditEventView,
@@ -287,6 +301,15 @@ export const api = {
     request<DeliveryPage>("GET", `/v1/webhooks/${enc(id)}/deliveries?${pageQuery({ status }, cursor)}`),
   replayDelivery: (id: string) => request<StartedJob>("POST", `/v1/deliveries/${enc(id)}/replay`),
 
+  alerts: () => request<{ items: AlertRuleView[] }>("GET", "/v1/alerts").then((r) => r.items),
+  createAlert: (body: Partial<CreateAlertRequest>) => request<AlertRuleView | AlertRuleWithSecret>("POST", "/v1/alerts", body),
+  updateAlert: (id: string, patch: UpdateAlertRequest) => request<AlertRuleView>("PATCH", `/v1/alerts/${enc(id)}`, patch),
+  deleteAlert: (id: string) => request<void>("DELETE", `/v1/alerts/${enc(id)}`),
+  alertDeliveries: (id: string) =>
+    request<{ items: AlertDeliveryView[]; nextCursor: string | null }>("GET", `/v1/alerts/${enc(id)}/deliveries?limit=20`).then(
+      (r) => r.items,
+    ),
+
   async callTool(name: string, input: unknown): Promise<ToolCallResult> {
     const started = performance.now();
     const res = await send("POST", `/v1/tools/${enc(name)}`, input);
@@ -328,4 +351,6 @@ export const SCOPES = membersOf<Scope>({
   "webhooks:write": true,
   "schedules:read": true,
   "schedules:write": true,
+  "alerts:read": true,
+  "alerts:write": true,
 });

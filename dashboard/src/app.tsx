@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Session, setUnauthorizedHandler } from "./api";
 import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
+import { AlertsPage } from "./pages/alerts-page";
 import { AuditPage } from "./pages/audit-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { ConsentPage } from "./pages/consent-page";
@@ -59,6 +60,7 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
   const hook = match("/webhooks/:id", path);
   if (hook) return <WebhookPage key={hook.id} id={hook.id!} session={session} />;
   if (match("/schedules", path)) return <SchedulesPage session={session} />;
+  if (match("/alerts", path)) return <AlertsPage session={session} />;
   return (
     <Empty>
       <h1>Not found</h1>

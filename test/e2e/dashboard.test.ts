@@ -67,6 +67,7 @@ describe("dashboard", () => {
       "Webhooks",
       "Schedules",
       "Secrets",
+      "Alerts",
       "API keys",
       "Audit log",
       "Connected apps",

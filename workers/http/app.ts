@@ -6,6 +6,7 @@ import { AppError, onError, problemResponse } from "./errors";
 import { requireAuth } from "./middleware/auth";
 import { limitBodies } from "./middleware/body-limit";
 import { requestContext } from "./middleware/request-id";
+import { alertsRoutes } from "./routes/alerts.routes";
 import { auditRoutes } from "./routes/audit.routes";
 import { deliveriesRoutes } from "./routes/deliveries.routes";
 import { functionConfigRoutes } from "./routes/function-config.routes";
@@ -50,6 +51,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/webhooks", webhooksRoutes)
   .route("/v1/deliveries", deliveriesRoutes)
   .route("/v1/schedules", schedulesRoutes)
+  .route("/v1/alerts", alertsRoutes)
   .route("/v1/oauth", oauthRoutes)
   .route("/v1/openapi.json", openApiRoutes)
   // Everything else (under /v1, /.well-known, or the bare /v1) is a JSON 404, never the dashboard;

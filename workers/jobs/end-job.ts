@@ -6,7 +6,8 @@
  * it: its live children are cancelled, and a child's end wakes its waiting parent.
  * Imports contracts, domain, infra and ./slots.
  */
-import type { RunError, RunStatus } from "../lib/contracts/runs";
+import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
+import type { RunError, RunStatus, RunTrigger } from "../lib/contracts/runs";
 import { childEndedEvent } from "../lib/domain/invoke-rules";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { listLiveChildJobs, listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
@@ -20,7 +21,8 @@ export async function endJob(
   status: Extract<RunStatus, "cancelled" | "timed_out" | "failed">,
   error: RunError,
 ): Promise<boolean> {
-  if (!(await setRunStatus(db, run.id, { status, endedAt: Date.now(), error }))) return false;
+  const endedAt = Date.now();
+  if (!(await setRunStatus(db, run.id, { status, endedAt, error }))) return false;
   const job = env.JOB.getByName(run.id);
   await job.init(run.id, "queued");
   await job.setStatus(status);
@@ -38,6 +40,8 @@ export async function endJob(
     await releaseSlot(env, run.functionName, run.id, manifest?.concurrency ?? undefined);
   await cancelChildren(env, db, run.id, status);
   if (run.trigger === "invoke" && run.parentRunId) await notifyParent(env, run.parentRunId, run.id);
+  // Timed out by the sweep, or a start that was dead-lettered (a cancellation alerts no one).
+  await noteRunEnded(env, db, runFacts({ ...run, trigger: run.trigger as RunTrigger, status, error, endedAt }));
   return true;
 }
 

@@ -6,6 +6,7 @@
  * their recorded results and are not executed again.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
@@ -85,8 +86,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       });
       // A parent that invoked this run reads its whole output from here (D1 keeps a preview of a large one).
       if (params.tree?.parentRunId && outcome.status === "succeeded") await job.keepOutput(outcome.output);
-      await finishDurableRun(db, params.runId, { ...final, endedAt: Date.now() }, trace);
+      const endedAt = Date.now();
+      await finishDurableRun(db, params.runId, { ...final, endedAt }, trace);
       await job.setStatus(final.status);
+      await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
       // No child outlives its parent (a Promise.all that rejected early leaves siblings running).
       await cancelChildren(this.env, db, params.runId, final.status);

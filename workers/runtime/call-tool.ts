@@ -4,6 +4,7 @@
  * response path: the record is buffered and written in a batch (see run-writer.ts). A tool call's
  * ctx.invoke runs the other function here too, at once, as its own run within the caller's time.
  */
+import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
 import type { RunTrigger } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
 import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
@@ -93,5 +94,8 @@ export async function callTool(
     startedAt: createdAt,
     endedAt,
   };
+  // Input the function's own schema refused is the caller's mistake (a 400), not a failure to alert on.
+  if (outcome.status !== "succeeded" && outcome.status !== "invalid_input")
+    ctx.waitUntil(noteRunEnded(platform, db, runFacts({ ...record, endedAt, input })));
   return { runId, outcome, save: () => writeRunSoon(db, record, outcome.trace) };
 }

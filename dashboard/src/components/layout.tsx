@@ -21,6 +21,7 @@ export const NAV: NavItem[] = [
   { href: "/webhooks", label: "Webhooks", scope: "webhooks:read" },
   { href: "/schedules", label: "Schedules", scope: "schedules:read" },
   { href: "/secrets", label: "Secrets", scope: "secrets:read" },
+  { href: "/alerts", label: "Alerts", scope: "alerts:read" },
   { href: "/keys", label: "API keys", scope: "keys:manage" },
   { href: "/audit", label: "Audit log", scope: "audit:read" },
   { href: "/connections", label: "Connected apps" },

@@ -34,6 +34,9 @@ const ACTIONS: Record<AuditAction, true> = {
   "schedule.pause": true,
   "schedule.resume": true,
   "schedule.trigger": true,
+  "alert.create": true,
+  "alert.update": true,
+  "alert.delete": true,
 };
 
 /** Offered as suggestions in the filter. */

@@ -5,6 +5,14 @@
  * Imports nothing but zod and sibling contracts.
  */
 import { z } from "zod";
+import {
+  AlertDeliveriesQuery,
+  AlertDeliveryView,
+  AlertRuleView,
+  AlertRuleWithSecret,
+  CreateAlertRequest,
+  UpdateAlertRequest,
+} from "./alerts";
 import { AuditPage, AuditQuery } from "./audit";
 import { DeployRequest, FunctionView, RollbackRequest, VersionView } from "./functions";
 import { JobEventRequest, ReplayRequest, StartJobRequest } from "./jobs";
@@ -194,6 +202,33 @@ export const API_ROUTES: ApiRoute[] = [
   r("post", "/v1/schedules/{id}/pause", "Pause a schedule", "schedules:write", { status: 200, schema: ScheduleView }),
   r("post", "/v1/schedules/{id}/resume", "Resume a schedule", "schedules:write", { status: 200, schema: ScheduleView }),
   r("post", "/v1/schedules/{id}/trigger", "Run a schedule's function now", "schedules:write", { status: 202, schema: Accepted }),
+  r(
+    "post",
+    "/v1/alerts",
+    "Create a failure alert rule (a standard rule's signing secret is returned once)",
+    "alerts:write",
+    { status: 201, schema: AlertRuleWithSecret },
+    { body: CreateAlertRequest },
+  ),
+  r("get", "/v1/alerts", "List alert rules", "alerts:read", { status: 200, schema: items(AlertRuleView) }),
+  r("get", "/v1/alerts/{id}", "One alert rule", "alerts:read", { status: 200, schema: AlertRuleView }),
+  r(
+    "patch",
+    "/v1/alerts/{id}",
+    "Change an alert rule (not its format)",
+    "alerts:write",
+    { status: 200, schema: AlertRuleView },
+    { body: UpdateAlertRequest },
+  ),
+  r("delete", "/v1/alerts/{id}", "Delete an alert rule and its deliveries", "alerts:write", { status: 204 }),
+  r(
+    "get",
+    "/v1/alerts/{id}/deliveries",
+    "A rule's notifications, newest first",
+    "alerts:read",
+    { status: 200, schema: page(AlertDeliveryView) },
+    { query: AlertDeliveriesQuery },
+  ),
   r("post", "/mcp", "The MCP server (Streamable HTTP, JSON-RPC): tools/list, tools/call, tasks/*", "tools:call", { status: 200 }),
   r("get", "/mcp", "No server-to-client stream (stateless server)", null, { status: 405 }),
   r("delete", "/mcp", "No session to end (stateless server)", null, { status: 405 }),

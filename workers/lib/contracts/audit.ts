@@ -37,6 +37,9 @@ export const AuditAction = z.enum([
   "schedule.pause",
   "schedule.resume",
   "schedule.trigger",
+  "alert.create",
+  "alert.update",
+  "alert.delete",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -21,6 +21,8 @@ export const Scope = z.enum([
   "webhooks:write",
   "schedules:read",
   "schedules:write",
+  "alerts:read",
+  "alerts:write",
 ]);
 export type Scope = z.infer<typeof Scope>;
 

@@ -1,7 +1,7 @@
 /**
  * Signing a sample delivery the way each provider would, for an endpoint's "send test event":
- * the exact inverse of ./webhook-verify. Pure: the clock, the id and the secret are passed in.
- * Imports only contracts.
+ * the exact inverse of ./webhook-verify; and the Standard Webhooks signature of Kiln's own failure
+ * alerts. Pure: the clock, the id and the secret are passed in. Imports only contracts.
  */
 import type { HmacScheme, WebhookProvider } from "../contracts/webhooks";
 import { base64ToBytes, bytesToBase64 as toBase64, bytesToHex as toHex } from "./bytes";
@@ -11,6 +11,16 @@ const encoder = new TextEncoder();
 async function hmac(hash: "SHA-256" | "SHA-1", key: Uint8Array, text: string): Promise<Uint8Array> {
   const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(text)));
+}
+
+/**
+ * `v1,<base64>`: the Standard Webhooks signature of `<id>.<timestamp>.<body>`, keyed by the
+ * base64 part of a `whsec_…` secret.
+ */
+export async function signStandard(secret: string, id: string, timestampSeconds: string, body: string): Promise<string> {
+  const key = base64ToBytes(secret.replace(/^whsec_/, ""));
+  if (!key) throw new TypeError("a Standard Webhooks secret is base64, optionally prefixed whsec_");
+  return `v1,${toBase64(await hmac("SHA-256", key, `${id}.${timestampSeconds}.${body}`))}`;
 }
 
 export interface SampleDelivery {
@@ -40,9 +50,7 @@ export async function signSample(
   }
   const body = JSON.stringify({ type: "kiln.test", timestamp: new Date(now).toISOString(), data: {} });
   if (provider === "standard") {
-    const key = base64ToBytes(secret.replace(/^whsec_/, ""));
-    if (!key) throw new TypeError("a Standard Webhooks secret is base64, optionally prefixed whsec_");
-    const signature = `v1,${toBase64(await hmac("SHA-256", key, `${id}.${t}.${body}`))}`;
+    const signature = await signStandard(secret, id, t, body);
     return { body, headers: { ...ua, "webhook-id": id, "webhook-timestamp": t, "webhook-signature": signature } };
   }
   const s = scheme ?? { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "" };

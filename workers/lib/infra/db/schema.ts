@@ -329,3 +329,62 @@ export const toolCallKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.credential, t.functionName, t.key] })],
 );
+
+/**
+ * Failure alert rules. `secret` is the sealed signing secret of a `standard` rule (JSON `{ciphertext,
+ * iv, keyId}`, with `<rule id>:signing-secret` as associated data), null for Slack. The window
+ * columns are the rule's rate limit: notifications counted in the current window, and failures
+ * dropped (not yet sent as a summary). Constant size per rule, whatever the storm.
+ */
+export const alertRules = sqliteTable(
+  "alert_rules",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** JSON array of AlertEvent. */
+    events: text("events").notNull(),
+    /** null: every function. */
+    functionName: text("function_name"),
+    url: text("url").notNull(),
+    /** slack | standard */
+    format: text("format").notNull(),
+    secret: text("secret"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /** The dashboard's origin, for links to runs (the API's origin when the rule was created). */
+    linkBase: text("link_base").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    windowStartedAt: integer("window_started_at").notNull().default(0),
+    windowCount: integer("window_count").notNull().default(0),
+    pendingSuppressed: integer("pending_suppressed").notNull().default(0),
+  },
+  (t) => [index("alert_rules_fn").on(t.functionName)],
+);
+
+/** Each notification a rule sent or is sending (a summary has no run); the newest 100 per rule are kept. */
+export const alertDeliveries = sqliteTable(
+  "alert_deliveries",
+  {
+    /** Time-ordered id (`alr_…`); also the `webhook-id` of every attempt. */
+    id: text("id").primaryKey(),
+    ruleId: text("rule_id").notNull(),
+    /** An AlertEvent, or `alert.suppressed` for a summary. */
+    event: text("event").notNull(),
+    runId: text("run_id"),
+    functionName: text("function_name"),
+    suppressed: integer("suppressed"),
+    /** The JSON body every attempt sends. */
+    payload: text("payload").notNull(),
+    /** pending | succeeded | failed */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    lastError: text("last_error"),
+    nextAttemptAt: integer("next_attempt_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("alert_deliveries_rule_id").on(t.ruleId, t.id), uniqueIndex("alert_deliveries_rule_run").on(t.ruleId, t.runId)],
+);
