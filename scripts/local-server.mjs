@@ -2,7 +2,7 @@
 // folder, its own keys, migrations applied, on a free loopback port. Stops with the process.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -52,7 +52,8 @@ export function migrate(persistTo) {
 
 /**
  * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop(), kill() }:
- * stop() ends it gracefully, kill() with SIGKILL (like a crash). `options.persistTo` reuses a state
+ * stop() ends it gracefully, kill() with SIGKILL (like a crash), dispose() stops it and deletes its
+ * state folder (`options.keepState` keeps it). `options.persistTo` reuses a state
  * folder (to test restarts); `options.config` picks a wrangler file; `options.tickEveryMs` fires
  * the cron that often (as `npm run dev` does every minute), off by default.
  * wrangler dev sometimes loses a race for one of its internal sockets when other servers start at
@@ -115,6 +116,11 @@ async function startOnce(options) {
     });
   const stop = () => end("SIGTERM");
   const kill = () => end("SIGKILL");
+  // Stops it and deletes its state folder (tens of MB each), unless the caller chose the folder.
+  const dispose = async () => {
+    await stop();
+    if (!options.keepState) rmSync(persistTo, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
@@ -122,7 +128,7 @@ async function startOnce(options) {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) {
         if (options.tickEveryMs) stopTicker = startCronTicker(url, options.tickEveryMs);
-        return { url, port, adminKey, persistTo, stop, kill, output: () => output };
+        return { url, port, adminKey, persistTo, stop, kill, dispose, output: () => output };
       }
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
