@@ -26,9 +26,11 @@ export function readConfig(file = configPath()) {
   }
 }
 
-/** Writes `{url, key}`; the directory is 700 and the file 600 even when it already existed. */
+/** Writes `{url, key}`; the file is 600 (and the kiln folder 700) even when it already existed. */
 export function writeConfig(config, file = configPath()) {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // The kiln folder is ours (a KILN_CONFIG file may sit in a shared one): nobody else lists it.
+  if (path.basename(path.dirname(file)) === "kiln") chmodSync(path.dirname(file), 0o700);
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   // writeFileSync keeps the mode of an existing file: tighten it explicitly.
   chmodSync(file, 0o600);
