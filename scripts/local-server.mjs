@@ -64,6 +64,8 @@ export async function startLocalServer(options = {}) {
     try {
       return await startOnce(options);
     } catch (error) {
+      // A start that failed leaves no state folder behind (unless the caller chose the folder).
+      if (error?.persistTo && !options.persistTo) rmSync(error.persistTo, { recursive: true, force: true });
       if (attempt >= 3 || !/address already in use/i.test(String(error?.message))) throw error;
     }
   }
@@ -79,6 +81,14 @@ async function startOnce(options) {
     envFile,
     `KILN_ADMIN_KEY=${adminKey}\nKILN_SIGNING_KEY=${options.signingKey ?? randomKey()}\nKILN_SECRETS_KEY=${options.secretsKey ?? randomKey()}\n`,
   );
+  try {
+    return await launch(options, { port, persistTo, adminKey, envFile });
+  } catch (error) {
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), { persistTo });
+  }
+}
+
+async function launch(options, { port, persistTo, adminKey, envFile }) {
   if (!options.config) migrate(persistTo);
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");
