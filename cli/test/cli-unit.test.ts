@@ -1,9 +1,11 @@
 // Unit tests of the CLI's pure parts, in Node: bundle options and bundling (externals kept,
 // npm packages inlined, the size limit naming the biggest inputs), the config file's
 // permissions and precedence, function discovery, and the run tree.
+import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain .mjs modules of the CLI.
 import { bundle, bundleOptions, discoverFunctions, MAX_SOURCE_BYTES } from "../src/bundle.mjs";
@@ -143,4 +145,28 @@ describe("output", () => {
     expect(lines[step + 2]).toMatch(/^\s+info\s+charging \{"amount":3\}/);
     expect(tree).toContain('error in step "pay": boom');
   });
+});
+
+describe("kiln init", () => {
+  // One tsc run (slow on a busy machine): the only error in the broken copy is the typo, and its
+  // message shows the input type inferred through defineFunction, so the kiln types resolve.
+  it("scaffolds a function whose editor types come from the SDK, and which bundles", async () => {
+    const dir = tmp();
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [path.resolve(import.meta.dirname, "../bin/kiln.mjs"), ...args], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+    await run(["init", "greeter"]);
+    const tsconfig = JSON.parse(readFileSync(path.join(dir, "greeter/tsconfig.json"), "utf8"));
+    expect(tsconfig.compilerOptions.paths.kiln[0]).toMatch(/workers\/runtime\/isolate\/kiln\.ts$/);
+    const { stdout } = await run(["deploy", "greeter", "--dry-run", "--json"]);
+    expect(JSON.parse(stdout)).toMatchObject({ function: "greeter", external: ["kiln", "node:*", "cloudflare:*"] });
+    const index = path.join(dir, "greeter/index.ts");
+    writeFileSync(index, readFileSync(index, "utf8").replace("input.name ===", "input.nam ==="));
+    const failed = await run(["deploy", "greeter", "--dry-run", "--typecheck"]).catch((err) => err);
+    expect(failed.code).toBe(1);
+    const errors = failed.stderr.split("\n").filter((l: string) => l.includes("error TS"));
+    expect(errors).toEqual([expect.stringContaining("Property 'nam' does not exist on type '{ name: string; }'")]);
+  }, 180_000);
 });
