@@ -4,10 +4,17 @@
  * revive it), its Durable Object refuses further steps, the Workflow instance is terminated, and
  * its concurrency slot (or place in line) is released. Imports contracts, infra and ./slots.
  */
-import type { RunError, RunStatus } from "../lib/contracts/runs";
+import type { RunError, RunStatus, Trace } from "../lib/contracts/runs";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
+
+const OPEN_STEP = new Set(["running", "sleeping", "waiting"]);
+
+/** A step the job was in when it was ended from outside stopped there: it reads `cancelled`. */
+export function closeOpenSteps(trace: Trace, endedAt: number): Trace {
+  return { ...trace, steps: trace.steps.map((s) => (OPEN_STEP.has(s.status) ? { ...s, status: "cancelled", endedAt } : s)) };
+}
 
 /** Returns false when the run had already ended (nothing was changed). */
 export async function endJob(
@@ -22,7 +29,7 @@ export async function endJob(
   await job.init(run.id, "queued");
   await job.setStatus(status);
   // The Workflow will not reach its final write: keep what the job recorded.
-  await saveTrace(db, run.id, await job.recordedTrace());
+  await saveTrace(db, run.id, closeOpenSteps(await job.recordedTrace(), Date.now()));
   try {
     await (await env.RUN_WORKFLOW.get(run.id)).terminate();
   } catch {
