@@ -3,7 +3,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { filterRuntimeLogs } from "./test/helpers/runtime-log-filter";
+import { filterRuntimeLogs } from "./test/helpers/runtime-log-filter.ts";
 
 filterRuntimeLogs();
 
