@@ -1,8 +1,8 @@
 // The `kiln` CLI as a user runs it: spawned with Node against the shared local server. It
 // deploys test/fixtures/cli-npm, which imports an npm package (croner, pinned in the root
 // lockfile, so no network is needed) that only a bundle can carry, then calls and inspects it.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -103,5 +103,34 @@ describe("kiln CLI", () => {
     const job = await kiln(["jobs", "start", "cli-job", "--data", '{"n":20}', "--wait", "--json"]);
     expect(job.code, job.stderr).toBe(0);
     expect(json(job)).toMatchObject({ status: "succeeded", output: 40 });
+  });
+
+  it("kiln dev redeploys the function each time its file is saved", async () => {
+    const dir = path.join(home, "live");
+    mkdirSync(dir, { recursive: true });
+    const source = (word: string) =>
+      `import { defineFunction, z } from "kiln";\nexport default defineFunction({ input: z.object({}), run: () => "${word}" });\n`;
+    writeFileSync(path.join(dir, "index.ts"), source("first"));
+    const child = spawn(process.execPath, [bin, "dev", dir, "--name", "cli-live"], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, KILN_CONFIG: config, NO_COLOR: "1" },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 150 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(re);
+    };
+    try {
+      await until(/cli-live v(\d+) deployed/);
+      const first = Number(/cli-live v(\d+) deployed/.exec(out)?.[1]);
+      expect(json(await kiln(["invoke", "cli-live", "--json"])).output).toBe("first");
+      writeFileSync(path.join(dir, "index.ts"), source("second"));
+      await until(new RegExp(`cli-live v${first + 1} deployed`));
+      expect(json(await kiln(["invoke", "cli-live", "--json"])).output).toBe("second");
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -103,9 +103,7 @@ function dryRunReport(fn, built) {
 }
 
 async function deploy(target, opts) {
-  const fns = discoverFunctions(target ?? ".");
-  if (opts.name && fns.length > 1) throw new KilnError("--name only works with a single function");
-  if (opts.name) fns[0].name = opts.name;
+  const fns = functionsAt(target, opts);
   const client = opts.dryRun ? null : createClient();
   const results = [];
   for (const fn of fns) {
@@ -137,8 +135,16 @@ function printDryRun(r) {
 }
 
 /** Rebuilds each function on save (esbuild watches every input) and redeploys it. */
-async function dev(target, opts) {
+/** The functions under `target`, `--name` renaming a single one. */
+function functionsAt(target, opts) {
   const fns = discoverFunctions(target ?? ".");
+  if (opts.name && fns.length > 1) throw new KilnError("--name only works with a single function");
+  if (opts.name) fns[0].name = opts.name;
+  return fns;
+}
+
+async function dev(target, opts) {
+  const fns = functionsAt(target, opts);
   const client = createClient();
   for (const fn of fns) {
     const redeploy = {
@@ -192,6 +198,7 @@ export function registerFunctions(program) {
   program
     .command("dev [path]")
     .description("watch the function's files and redeploy on every save")
+    .option("--name <name>", "function name (default: package.json name, else the folder or file name)")
     .option("--minify", "minify the bundle")
     .action((target, _opts, cmd) => dev(target, cmd.optsWithGlobals()));
   const functions = program.command("functions").description("list or delete functions");
