@@ -11,6 +11,7 @@ const EXPECTED: RegExp[] = [
   /Error: instance\.not_found/, // a job looked up before its instance exists
   /Aborting engine: User called (pause|terminate)/, // cancel, pause and delete stop the engine
   /Engine was never started/,
+  /WorkflowTimeoutError: Execution timed out after \d+ms\n\s+at Context\.waitForEvent/, // a wait's timeout, which the job handles
   /detected that your Worker's code had hung/, // tests of functions whose promise never settles
   /\bat \S*describe \(kiln-harness\.js/, // code that fails to load: the deploy answers 400 load_error
 ];
