@@ -3,6 +3,9 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { filterRuntimeLogs } from "./test/helpers/runtime-log-filter.ts";
+
+filterRuntimeLogs();
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

@@ -69,7 +69,7 @@ function lazyServer(label, options) {
 
 async function stopAll() {
   const entries = started.splice(0);
-  await Promise.all(entries.map((e) => e.server?.stop()));
+  await Promise.all(entries.map((e) => e.server?.dispose()));
   for (const e of entries) rmSync(e.persistTo, { recursive: true, force: true });
 }
 

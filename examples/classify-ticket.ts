@@ -1,7 +1,6 @@
 /**
  * Example Kiln function: classify a support ticket. Deploy it with
- *   curl -X POST localhost:8787/v1/functions -H "authorization: Bearer $KEY" \
- *     -H 'content-type: application/json' --data "$(jq -Rs '{name:"classify-ticket", code:.}' examples/classify-ticket.ts)"
+ *   npx kiln deploy examples/classify-ticket.ts
  * then call it as a tool (POST /v1/tools/classify-ticket) or start it as a job (POST /v1/jobs).
  */
 import { defineFunction, NonRetriableError, z } from "kiln";

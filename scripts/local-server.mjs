@@ -2,7 +2,7 @@
 // folder, its own keys, migrations applied, on a free loopback port. Stops with the process.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -52,7 +52,8 @@ export function migrate(persistTo) {
 
 /**
  * Starts `wrangler dev`; resolves once /healthz answers. Returns { url, adminKey, stop(), kill() }:
- * stop() ends it gracefully, kill() with SIGKILL (like a crash). `options.persistTo` reuses a state
+ * stop() ends it gracefully, kill() with SIGKILL (like a crash), dispose() stops it and deletes its
+ * state folder (`options.keepState` keeps it). `options.persistTo` reuses a state
  * folder (to test restarts); `options.config` picks a wrangler file; `options.tickEveryMs` fires
  * the cron that often (as `npm run dev` does every minute), off by default; `options.allowLocalEgress`
  * lets functions reach loopback addresses (KILN_EGRESS_ALLOW_LOCAL), for stand-in services.
@@ -64,6 +65,8 @@ export async function startLocalServer(options = {}) {
     try {
       return await startOnce(options);
     } catch (error) {
+      // A start that failed leaves no state folder behind (unless the caller chose the folder).
+      if (error?.persistTo && !options.persistTo) rmSync(error.persistTo, { recursive: true, force: true });
       if (attempt >= 3 || !/address already in use/i.test(String(error?.message))) throw error;
     }
   }
@@ -79,6 +82,14 @@ async function startOnce(options) {
     envFile,
     `KILN_ADMIN_KEY=${adminKey}\nKILN_SIGNING_KEY=${options.signingKey ?? randomKey()}\nKILN_SECRETS_KEY=${options.secretsKey ?? randomKey()}\n`,
   );
+  try {
+    return await launch(options, { port, persistTo, adminKey, envFile });
+  } catch (error) {
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), { persistTo });
+  }
+}
+
+async function launch(options, { port, persistTo, adminKey, envFile }) {
   if (!options.config) migrate(persistTo);
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");
@@ -119,6 +130,11 @@ async function startOnce(options) {
     });
   const stop = () => end("SIGTERM");
   const kill = () => end("SIGKILL");
+  // Stops it and deletes its state folder (tens of MB each), unless the caller chose the folder.
+  const dispose = async () => {
+    await stop();
+    if (!options.keepState) rmSync(persistTo, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
@@ -126,7 +142,7 @@ async function startOnce(options) {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) {
         if (options.tickEveryMs) stopTicker = startCronTicker(url, options.tickEveryMs);
-        return { url, port, adminKey, persistTo, stop, kill, output: () => output };
+        return { url, port, adminKey, persistTo, stop, kill, dispose, output: () => output };
       }
     } catch {}
     await new Promise((r) => setTimeout(r, 200));

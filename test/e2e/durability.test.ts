@@ -52,7 +52,7 @@ function client(current: () => any) {
 
 describe("a job across a restart of the local runtime", () => {
   let server: any;
-  afterEach(async () => server?.stop());
+  afterEach(async () => server?.dispose());
   const { call, until } = client(() => server);
 
   it("resumes after its last completed step", async () => {

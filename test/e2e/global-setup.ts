@@ -16,6 +16,6 @@ export default async function setup(project: TestProject) {
   project.provide("kilnUrl", server.url);
   project.provide("adminKey", server.adminKey);
   return async () => {
-    await server.stop();
+    await server.dispose();
   };
 }

@@ -100,6 +100,20 @@ export default defineFunction({
     await expectProblem(await api("/v1/functions/broken"), 404, "not_found");
   });
 
+  it("says where code that fails to load threw: file, line and column", async () => {
+    const files = {
+      "index.ts": `import { defineFunction, z } from "kiln";\nimport { limit } from "./lib/config";\nexport default defineFunction({ input: z.object({}), run: () => limit });`,
+      "lib/config.ts": `const raw: string = "";\n\nexport const limit: number = JSON.parse(raw);\n`,
+    };
+    const problem = await expectProblem(
+      await api("/v1/functions", { body: { name: "broken", files, entry: "index.ts" } }),
+      400,
+      "load_error",
+    );
+    expect(problem.detail).toMatch(/JSON/);
+    expect(problem.location).toEqual({ file: "lib/config.ts", line: 3, column: expect.any(Number) });
+  });
+
   it("refuses oversized sources with 413", async () => {
     const big = `export default ${JSON.stringify("x".repeat(600 * 1024))};`;
     await expectProblem(await api("/v1/functions", { body: { name: "huge", code: big } }), 413, "payload_too_large");

@@ -260,11 +260,12 @@ export default defineFunction({
     const after = await job(id);
     expect(after.status).toBe("cancelled");
     expect(after.output).toBeNull();
-    // What ran before the cancellation stays in the trace; nothing after it started.
+    // What ran before the cancellation stays in the trace; the wait it was in reads cancelled.
     expect(after.steps.map((s: any) => [s.name, s.status])).toEqual([
       ["first", "succeeded"],
-      ["go", "waiting"],
+      ["go", "cancelled"],
     ]);
+    expect(after.steps[1].endedAt).not.toBeNull();
     await expectProblem(await api(`/v1/jobs/${id}/cancel`, { method: "POST" }), 409, "conflict");
   });
 

@@ -7,11 +7,18 @@
  * Imports contracts, domain, infra and ./slots.
  */
 import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
-import type { RunError, RunStatus, RunTrigger } from "../lib/contracts/runs";
+import type { RunError, RunStatus, RunTrigger, Trace } from "../lib/contracts/runs";
 import { childEndedEvent } from "../lib/domain/invoke-rules";
 import { type Db, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { listLiveChildJobs, listLiveJobs, type RunRow, saveTrace, setRunStatus } from "../lib/infra/db/runs.repo";
 import { releaseSlot } from "./slots";
+
+const OPEN_STEP = new Set(["running", "sleeping", "waiting"]);
+
+/** A step the job was in when it was ended from outside stopped there: it reads `cancelled`. */
+export function closeOpenSteps(trace: Trace, endedAt: number): Trace {
+  return { ...trace, steps: trace.steps.map((s) => (OPEN_STEP.has(s.status) ? { ...s, status: "cancelled", endedAt } : s)) };
+}
 
 /** Returns false when the run had already ended (nothing was changed). */
 export async function endJob(
@@ -27,7 +34,7 @@ export async function endJob(
   await job.init(run.id, "queued");
   await job.setStatus(status);
   // The Workflow will not reach its final write: keep what the job recorded.
-  await saveTrace(db, run.id, await job.recordedTrace());
+  await saveTrace(db, run.id, closeOpenSteps(await job.recordedTrace(), Date.now()));
   try {
     await (await env.RUN_WORKFLOW.get(run.id)).terminate();
   } catch {

@@ -31,6 +31,20 @@ export function moduleName(path: string): string {
   return `${FN_DIR}/${path.replace(/\.(ts|mts|mjs|json)$/, (ext) => (ext === ".json" ? ".json.js" : ".js"))}`;
 }
 
+/**
+ * Where in the deployed sources an error thrown while loading comes from: the first stack frame
+ * in one of the function's modules (`fn/lib/h.js:3:9`), mapped back to its source path. sucrase
+ * keeps line numbers, so the line is the source's; the column may be off by stripped types.
+ */
+export function loadErrorLocation(stack: string, paths: readonly string[]): { file: string; line: number; column: number } | null {
+  const byModule = new Map(paths.map((p) => [moduleName(p), p]));
+  for (const m of stack.matchAll(/\/?((?:[A-Za-z0-9_\-.]+\/)*[A-Za-z0-9_\-.]+\.js):(\d+):(\d+)/g)) {
+    const file = byModule.get(m[1] ?? "") ?? byModule.get(`${FN_DIR}/${m[1]}`);
+    if (file) return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return null;
+}
+
 function normalize(parts: string[]): string | null {
   const out: string[] = [];
   for (const part of parts) {

@@ -12,7 +12,7 @@ import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/infra/crypto";
 import { createVersion, type Db } from "../lib/infra/db/functions.repo";
 import { newId } from "../lib/infra/ids";
-import { compile } from "./compile";
+import { compile, loadErrorLocation } from "./compile";
 import { loadFunction } from "./loader";
 import { withTimeout } from "./timeout";
 
@@ -48,6 +48,7 @@ async function describeCode(
   probeId: string,
   name: string,
   code: { entry: string; modules: Record<string, string> },
+  paths: readonly string[],
 ): Promise<Declared> {
   // A throw-away isolate id: the real one is loaded later with the resolved egress allow-list.
   const isolate = loadFunction(loader, { id: probeId, functionName: name, versionNumber: 0, manifest: { egress: [] } }, async () => code);
@@ -58,7 +59,8 @@ async function describeCode(
     return await withTimeout<Declared>(isolate.describe(), DESCRIBE_TIMEOUT_MS, timedOut);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new AppError("load_error", 400, `the function failed to load: ${message}`);
+    const location = loadErrorLocation(error instanceof Error ? `${error.stack ?? ""}\n${message}` : message, paths);
+    throw new AppError("load_error", 400, `the function failed to load: ${message}`, location ? { location } : {});
   }
 }
 
@@ -98,7 +100,7 @@ export async function deployFunction(
     throw new AppError("compile_error", 400, `${file}:${line}:${column}: ${message}`, { location: { file, line, column } });
   }
   const id = newId("ver", now);
-  const declared = await describeCode(loader, `${id}:describe`, req.name, compiled.value);
+  const declared = await describeCode(loader, `${id}:describe`, req.name, compiled.value, Object.keys(files));
   const resolved = resolveManifest(declared, req.manifest);
   if (!resolved.ok) throw new AppError("validation_failed", 400, "the resolved manifest is invalid", { issues: resolved.issues });
   assertExpressible(resolved.manifest);

@@ -28,7 +28,8 @@ export const RunError = z.object({
 });
 export type RunError = z.infer<typeof RunError>;
 
-export const StepStatus = z.enum(["running", "succeeded", "failed", "sleeping", "waiting"]);
+/** `cancelled`: the job was cancelled, timed out or deleted while in this step. */
+export const StepStatus = z.enum(["running", "succeeded", "failed", "sleeping", "waiting", "cancelled"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
 export const StepRecord = z.object({
