@@ -4,7 +4,7 @@
  * Imports only types from the shared contracts, never the zod runtime.
  */
 import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
-import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
+import type { DeployResponse, FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
@@ -29,6 +29,7 @@ export type {
   CreatedKey,
   DeliveryStatus,
   DeliveryView,
+  DeployResponse,
   FunctionConfigView,
   FunctionView,
   JobState,
@@ -195,7 +196,7 @@ export const api = {
   versions: (name: string) => request<{ items: VersionView[] }>("GET", `/v1/functions/${enc(name)}/versions`).then((r) => r.items),
   source: (name: string, n: number) =>
     request<{ files: Record<string, string> }>("GET", `/v1/functions/${enc(name)}/versions/${n}`).then((r) => r.files),
-  deploy: (name: string, code: string) => request<VersionView>("POST", "/v1/functions", { name, code }),
+  deploy: (name: string, code: string) => request<DeployResponse>("POST", "/v1/functions", { name, code }),
   rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
   deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
 

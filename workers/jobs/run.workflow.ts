@@ -43,7 +43,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       this.ctx.waitUntil(w),
     );
     const stepSpans = new StepSpans();
-    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null);
+    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null, db);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },

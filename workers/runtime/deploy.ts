@@ -1,7 +1,7 @@
 /**
  * Deploying a function: compile the sources, load them once in a throw-away isolate to read what
  * the code declares, resolve the manifest, then store an immutable version and activate it.
- * Nothing is stored unless every step succeeded.
+ * Nothing is stored unless every step succeeded, nor when the code and manifest equal the active version's.
  */
 
 import { type DeployRequest, MAX_SOURCE_BYTES, type Manifest } from "../lib/contracts/functions";
@@ -9,7 +9,7 @@ import { planInputSchema } from "../lib/domain/input-schema";
 import { type Declared, resolveManifest } from "../lib/domain/manifest";
 import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/infra/crypto";
-import { createVersion, type Db } from "../lib/infra/db/functions.repo";
+import { createVersion, type Db, getActiveVersion } from "../lib/infra/db/functions.repo";
 import { newId } from "../lib/infra/ids";
 import { compile } from "./compile";
 import { loadFunction } from "./loader";
@@ -26,6 +26,9 @@ export interface Deployed {
   sizeBytes: number;
   createdAt: number;
 }
+
+/** What a deploy did: stored a new active version, or nothing because the active one is identical. */
+export type DeployOutcome = ({ unchanged: false } & Deployed) | { unchanged: true; number: number };
 
 function sourcesOf(req: DeployRequest): { files: Record<string, string>; entry: string } {
   if (req.code !== undefined) {
@@ -75,7 +78,7 @@ export async function deployFunction(
   req: DeployRequest,
   createdBy: string,
   now = Date.now(),
-): Promise<Deployed> {
+): Promise<DeployOutcome> {
   const { files, entry } = sourcesOf(req);
   const encoder = new TextEncoder();
   const sizeBytes = Object.entries(files).reduce((n, [p, s]) => n + encoder.encode(p).length + encoder.encode(s).length, 0);
@@ -93,6 +96,11 @@ export async function deployFunction(
   if (!resolved.ok) throw new AppError("validation_failed", 400, "the resolved manifest is invalid", { issues: resolved.issues });
   assertUsableInputSchema(resolved.manifest.input, req.manifest?.input === undefined);
   const sha256 = await sha256Hex(JSON.stringify([entry, files]));
+  // Same sources and same resolved manifest as the active version: a new version would only add noise.
+  const active = await getActiveVersion(db, req.name);
+  if (active && active.sha256 === sha256 && JSON.stringify(active.manifest) === JSON.stringify(resolved.manifest)) {
+    return { unchanged: true, number: active.number };
+  }
   const number = await createVersion(
     db,
     req.name,
@@ -109,5 +117,5 @@ export async function deployFunction(
     },
     now,
   );
-  return { id, number, manifest: resolved.manifest, entry, sha256, sizeBytes, createdAt: now };
+  return { unchanged: false, id, number, manifest: resolved.manifest, entry, sha256, sizeBytes, createdAt: now };
 }
