@@ -1,8 +1,10 @@
 /** The root: decides between sign-in and the app from GET /v1/session, then routes. */
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Session, setUnauthorizedHandler } from "./api";
 import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
+import { pageTitle } from "./lib/titles";
 import { AuditPage } from "./pages/audit-page";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
@@ -37,7 +39,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
             : "/keys";
     return <Redirect to={first} />;
   }
-  if (match("/functions", path)) return <FunctionsList />;
+  if (match("/functions", path)) return <FunctionsList session={session} />;
   if (match("/functions/new", path)) return <NewFunction />;
   const fn = match("/functions/:name", path);
   if (fn) return <FunctionPage key={fn.name} name={fn.name!} session={session} />;
@@ -65,6 +67,18 @@ function Routes({ path, session }: { path: string; session: Session }) {
   );
 }
 
+/** The shell without navigation: what shows before the session is known (matches index.html's frame). */
+function Frame({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <span class="brand">Kiln</span>
+      </header>
+      <main id="main">{children}</main>
+    </div>
+  );
+}
+
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<Error | null>(null);
@@ -84,12 +98,16 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const title = path.split("/").filter(Boolean)[0];
-    document.title = title ? `${title[0]!.toUpperCase()}${title.slice(1)} · Kiln` : "Kiln";
+    document.title = pageTitle(path);
   }, [path]);
 
-  if (error) return <ErrorBox error={error} onRetry={check} />;
-  if (session === undefined) return <Loading />;
+  if (error) return <Frame>{<ErrorBox error={error} onRetry={check} />}</Frame>;
+  if (session === undefined)
+    return (
+      <Frame>
+        <Loading />
+      </Frame>
+    );
   if (session === null) return <SignIn onSignedIn={setSession} />;
 
   const signOut = async () => {

@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Scope, Session } from "../api";
 import { Link } from "../router";
+import { ThemeToggle } from "./theme-toggle";
 
 interface NavItem {
   href: string;
@@ -59,6 +60,7 @@ export function Layout({ session, path, onSignOut, children }: Props) {
             ))}
           </ul>
           <div class="who">
+            <ThemeToggle />
             <span title="Signed in as">
               <code>{session.keyId}</code>
             </span>
