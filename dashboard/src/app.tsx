@@ -8,6 +8,7 @@ import { pageTitle } from "./lib/titles";
 import { AuditPage } from "./pages/audit-page";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
+import { InboxPage } from "./pages/inbox-page";
 import { JobPage } from "./pages/job-page";
 import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
@@ -50,6 +51,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match("/jobs/dead-letters", path)) return <JobsList tab="dead-letters" session={session} />;
   const job = match("/jobs/:id", path);
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
+  if (match("/inbox", path)) return <InboxPage session={session} />;
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
   if (match("/secrets", path)) return <SecretsPage session={session} />;

@@ -19,6 +19,7 @@ export const NAV: NavItem[] = [
   { href: "/functions", label: "Functions", scope: "functions:read" },
   { href: "/runs", label: "Runs", scope: "runs:read" },
   { href: "/jobs", label: "Jobs", scope: "jobs:read" },
+  { href: "/inbox", label: "Approvals", scope: "jobs:read" },
   { href: "/webhooks", label: "Webhooks", scope: "webhooks:read" },
   { href: "/schedules", label: "Schedules", scope: "schedules:read" },
   { href: "/secrets", label: "Secrets", scope: "secrets:read" },

@@ -4,6 +4,7 @@ const SECTIONS: Record<string, string> = {
   functions: "Functions",
   runs: "Runs",
   jobs: "Jobs",
+  inbox: "Approvals",
   webhooks: "Webhooks",
   schedules: "Schedules",
   secrets: "Secrets",
