@@ -121,15 +121,16 @@ function newestRuns(db: Db, where: (SQL | undefined)[], allowedFunctions: readon
     .all();
 }
 
-/** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
-export async function listRuns(
-  db: Db,
-  q: RunsQuery,
-  allowedFunctions: readonly string[] | null,
-  o: { jobsOnly?: boolean } = {},
-): Promise<RunRow[]> {
+/**
+ * The conditions of a runs query (all but the cursor). `function` ending in "*" is a name prefix:
+ * a key range over the (function_name, id) index, since names use only a-z, 0-9 and '-' (all below '~').
+ */
+function runsWhere(q: RunsQuery, o: { jobsOnly?: boolean }): (SQL | undefined)[] {
   const where: (SQL | undefined)[] = o.jobsOnly ? [sql`${runs.trigger} != 'tool'`] : [];
-  if (q.function) where.push(eq(runs.functionName, q.function));
+  if (q.function?.endsWith("*")) {
+    const prefix = q.function.slice(0, -1);
+    where.push(gte(runs.functionName, prefix), lt(runs.functionName, `${prefix}~`));
+  } else if (q.function) where.push(eq(runs.functionName, q.function));
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.trigger) where.push(eq(runs.trigger, q.trigger));
   if (q.schedule) {
@@ -139,13 +140,37 @@ export async function listRuns(
   }
   if (q.since) where.push(gte(runs.createdAt, Date.parse(q.since)));
   if (q.until) where.push(lte(runs.createdAt, Date.parse(q.until)));
-  if (q.cursor) where.push(lt(runs.id, q.cursor));
   if (q.q) {
     const pattern = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     const contains = (column: SQLiteColumn) => sql`${column} like ${pattern} escape '\\'`;
     where.push(or(contains(runs.id), contains(runs.functionName), contains(runs.errorMessage), contains(runs.input)));
   }
+  return where;
+}
+
+/** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
+export async function listRuns(
+  db: Db,
+  q: RunsQuery,
+  allowedFunctions: readonly string[] | null,
+  o: { jobsOnly?: boolean } = {},
+): Promise<RunRow[]> {
+  const where = runsWhere(q, o);
+  if (q.cursor) where.push(lt(runs.id, q.cursor));
   return newestRuns(db, where, allowedFunctions, q.limit);
+}
+
+/** How many runs match the query (cursor and limit aside), per status. */
+export async function countRunsByStatus(db: Db, q: RunsQuery, allowedFunctions: readonly string[] | null): Promise<Record<string, number>> {
+  const where = runsWhere({ ...q, status: undefined }, {});
+  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
+  const rows = await db
+    .select({ status: runs.status, n: sql<number>`count(*)` })
+    .from(runs)
+    .where(and(...where))
+    .groupBy(runs.status)
+    .all();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
