@@ -171,7 +171,7 @@ describe("dashboard editor", () => {
     await fetch(`${url}/v1/tools/typed-fast`, { method: "POST", headers: auth, body: JSON.stringify({ n: 2 }) });
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [path, table] of [
-      ["/runs?function=typed-fast", "Runs"],
+      ["/runs?function=typed-*", "Runs"],
       ["/functions", "Functions"],
     ] as const) {
       await page.goto(`${url}${path}`);
@@ -179,10 +179,32 @@ describe("dashboard editor", () => {
       const box = await badge.boundingBox();
       expect(box, path).not.toBeNull();
       expect(box!.x + box!.width, path).toBeLessThanOrEqual(390);
+      if (table === "Runs") {
+        // The prefix filter finds the run, and the counts for the filter say so.
+        await expect.poll(() => page.getByRole("list", { name: "Run counts" }).textContent()).toContain("1 in all");
+        expect(await page.getByRole("table", { name: "Runs" }).textContent()).toContain("typed-fast");
+      }
       await screenshot(page, `phone-${table.toLowerCase()}`);
       await expectAccessible(`${table} on a phone`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("jumps anywhere from the command palette (Ctrl-K) and lists shortcuts on ?", async () => {
+    await page.goto(`${url}/runs`);
+    await page.getByRole("heading", { name: "Runs", level: 1 }).waitFor();
+    await page.keyboard.press("Control+k");
+    const input = page.getByRole("searchbox", { name: /Go to a page/ });
+    await input.fill("typed");
+    await page.getByRole("button", { name: /typed-fast Function/ }).waitFor();
+    await expectAccessible("command palette");
+    await input.press("Enter");
+    await page.getByRole("heading", { name: "typed-fast", level: 1 }).waitFor();
+    await page.locator("body").press("?");
+    await page.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor();
+    await screenshot(page, "shortcuts");
+    await page.keyboard.press("Escape");
+    await page.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor({ state: "hidden" });
   });
 
   it("shows a limited key only what it can use: no New function, no Retry on a 403", async () => {

@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Scope, Session } from "../api";
 import { Link } from "../router";
+import { CommandPalette } from "./command-palette";
 import { ThemeToggle } from "./theme-toggle";
 
 interface NavItem {
@@ -72,6 +73,7 @@ export function Layout({ session, path, onSignOut, children }: Props) {
         </nav>
       </header>
       <main id="main">{children}</main>
+      <CommandPalette session={session} />
     </div>
   );
 }
