@@ -202,11 +202,9 @@ export const api = {
 
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
-  /** How many runs match the filter (its status aside), per status. */
+  /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
   runCounts: (filter: RunsFilter) =>
-    request<{ counts: Record<string, number> }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`).then(
-      (r) => r.counts,
-    ),
+    request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
 
   /** Durable runs (every trigger but tool), newest first: needs only jobs:read. */
   jobs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/jobs?${pageQuery(filter, cursor)}`),

@@ -58,10 +58,13 @@ describe("runs", () => {
     expect((await json(await api("/v1/runs?function=r%25*"))).items).toEqual([]);
     expect((await json(await api("/v1/runs?function=r_nner"))).items).toEqual([]);
 
-    expect(await json(await api("/v1/runs/counts"))).toEqual({ counts: { succeeded: 3, failed: 1 } });
+    expect(await json(await api("/v1/runs/counts"))).toEqual({ counts: { succeeded: 3, failed: 1 }, capped: false });
     // Counts answer "how many of each" for the filter, whatever status is selected.
-    expect(await json(await api("/v1/runs/counts?function=runner&status=failed"))).toEqual({ counts: { succeeded: 2, failed: 1 } });
-    expect(await json(await api("/v1/runs/counts?q=asked%20to%20fail"))).toEqual({ counts: { failed: 1 } });
+    expect(await json(await api("/v1/runs/counts?function=runner&status=failed"))).toEqual({
+      counts: { succeeded: 2, failed: 1 },
+      capped: false,
+    });
+    expect(await json(await api("/v1/runs/counts?q=asked%20to%20fail"))).toEqual({ counts: { failed: 1 }, capped: false });
   });
 
   it("refuses bad filters and hides runs of functions a key may not touch", async () => {
@@ -71,7 +74,7 @@ describe("runs", () => {
     const key = (await json(await api("/v1/keys", { body: { name: "r", scopes: ["runs:read"], functions: ["other"] } }))).key;
     expect((await json(await api("/v1/runs", { key }))).items.map((r: any) => r.id)).toEqual([ids[2]]);
     // Counts and prefixes see only the key's functions too.
-    expect(await json(await api("/v1/runs/counts", { key }))).toEqual({ counts: { succeeded: 1 } });
+    expect(await json(await api("/v1/runs/counts", { key }))).toEqual({ counts: { succeeded: 1 }, capped: false });
     expect((await json(await api("/v1/runs?function=r*", { key }))).items).toEqual([]);
     await expectProblem(
       await api("/v1/runs/counts", { key: (await json(await api("/v1/keys", { body: { name: "j", scopes: ["jobs:read"] } }))).key }),

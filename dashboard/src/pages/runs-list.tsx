@@ -51,7 +51,14 @@ export function RunsList() {
         )}
       </div>
       <RunsFilters key={search} value={filter} onApply={apply} />
-      {counts.data && <StatusCounts counts={counts.data} selected={filter.status} onPick={(status) => apply({ ...filter, status })} />}
+      {counts.data && (
+        <StatusCounts
+          counts={counts.data.counts}
+          capped={counts.data.capped}
+          selected={filter.status}
+          onPick={(status) => apply({ ...filter, status })}
+        />
+      )}
       <PagedRuns
         kind="runs"
         list={list}
@@ -64,13 +71,14 @@ export function RunsList() {
 const ORDER = ["queued", "running", "waiting", "succeeded", "failed", "timed_out", "cancelled"];
 
 /** "succeeded 12 · failed 3": how many runs of each status match the filter; a click filters by it (again: all). */
-function StatusCounts({ counts, selected, onPick }: { counts: Record<string, number>; selected?: string; onPick: (s?: string) => void }) {
+function StatusCounts(props: { counts: Record<string, number>; capped: boolean; selected?: string; onPick: (s?: string) => void }) {
+  const { counts, capped, selected, onPick } = props;
   const present = ORDER.filter((s) => (counts[s] ?? 0) > 0);
   const total = present.reduce((n, s) => n + (counts[s] ?? 0), 0);
   return (
     <ul class="status-counts" aria-label="Run counts">
       <li>
-        <span class="muted small">{total} in all</span>
+        <span class="muted small">{capped ? `the newest ${total}` : `${total} in all`}</span>
       </li>
       {present.map((s) => (
         <li key={s}>

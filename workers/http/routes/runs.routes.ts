@@ -27,7 +27,7 @@ export const runsRoutes = new Hono<AppEnv>()
   .get("/counts", async (c) => {
     authorize(c, "runs:read");
     const query = readQuery(c, RunsQuery);
-    return c.json({ counts: await countRunsByStatus(c.get("db"), query, c.get("principal").functions) });
+    return c.json(await countRunsByStatus(c.get("db"), query, c.get("principal").functions));
   })
   .post("/:id/replay", async (c) => {
     authorize(c, "jobs:write");

@@ -160,17 +160,30 @@ export async function listRuns(
   return newestRuns(db, where, allowedFunctions, q.limit);
 }
 
-/** How many runs match the query (cursor and limit aside), per status. */
-export async function countRunsByStatus(db: Db, q: RunsQuery, allowedFunctions: readonly string[] | null): Promise<Record<string, number>> {
+/** Counting stops here: one request reads at most this many rows, however broad its filter. */
+export const RUN_COUNT_CAP = 10_000;
+
+/**
+ * How many runs match the query (cursor, limit and status aside), per status, over the newest
+ * RUN_COUNT_CAP matches at most; `capped` says the counts stopped there.
+ */
+export async function countRunsByStatus(
+  db: Db,
+  q: RunsQuery,
+  allowedFunctions: readonly string[] | null,
+): Promise<{ counts: Record<string, number>; capped: boolean }> {
   const where = runsWhere({ ...q, status: undefined }, {});
   if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
-  const rows = await db
-    .select({ status: runs.status, n: sql<number>`count(*)` })
+  const matching = db
+    .select({ status: runs.status })
     .from(runs)
     .where(and(...where))
-    .groupBy(runs.status)
-    .all();
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    .orderBy(desc(runs.id))
+    .limit(RUN_COUNT_CAP)
+    .as("matching");
+  const rows = await db.select({ status: matching.status, n: sql<number>`count(*)` }).from(matching).groupBy(matching.status).all();
+  const total = rows.reduce((n, r) => n + r.n, 0);
+  return { counts: Object.fromEntries(rows.map((r) => [r.status, r.n])), capped: total >= RUN_COUNT_CAP };
 }
 
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
