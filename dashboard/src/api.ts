@@ -13,7 +13,7 @@ import type {
   UpdateAlertRequest,
 } from "../../workers/lib/contracts/alerts";
 import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
-import type { FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
+import type { DeployResponse, FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
@@ -47,6 +47,7 @@ export type {
   CreatedKey,
   DeliveryStatus,
   DeliveryView,
+  DeployResponse,
   FunctionConfigView,
   FunctionView,
   JobState,
@@ -215,12 +216,15 @@ export const api = {
   versions: (name: string) => request<{ items: VersionView[] }>("GET", `/v1/functions/${enc(name)}/versions`).then((r) => r.items),
   source: (name: string, n: number) =>
     request<{ files: Record<string, string> }>("GET", `/v1/functions/${enc(name)}/versions/${n}`).then((r) => r.files),
-  deploy: (name: string, code: string) => request<VersionView>("POST", "/v1/functions", { name, code }),
+  deploy: (name: string, code: string) => request<DeployResponse>("POST", "/v1/functions", { name, code }),
   rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
   deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
 
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
+  /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
+  runCounts: (filter: RunsFilter) =>
+    request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
 
   /** Durable runs (every trigger but tool and mcp), newest first: needs only jobs:read. */
   jobs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/jobs?${pageQuery(filter, cursor)}`),

@@ -1,14 +1,17 @@
 /** The root: decides between sign-in and the app from GET /v1/session, then routes. */
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Session, setUnauthorizedHandler } from "./api";
 import { hasScope, Layout } from "./components/layout";
 import { Empty, ErrorBox, Loading } from "./components/states";
+import { pageTitle } from "./lib/titles";
 import { AlertsPage } from "./pages/alerts-page";
 import { AuditPage } from "./pages/audit-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { ConsentPage } from "./pages/consent-page";
 import { FunctionPage } from "./pages/function-page";
 import { FunctionsList } from "./pages/functions-list";
+import { InboxPage } from "./pages/inbox-page";
 import { JobPage } from "./pages/job-page";
 import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
@@ -40,7 +43,7 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
             : "/keys";
     return <Redirect to={first} />;
   }
-  if (match("/functions", path)) return <FunctionsList />;
+  if (match("/functions", path)) return <FunctionsList session={session} />;
   if (match("/functions/new", path)) return <NewFunction />;
   const fn = match("/functions/:name", path);
   if (fn) return <FunctionPage key={fn.name} name={fn.name!} session={session} />;
@@ -51,6 +54,7 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
   if (match("/jobs/dead-letters", path)) return <JobsList tab="dead-letters" session={session} />;
   const job = match("/jobs/:id", path);
   if (job) return <JobPage key={job.id} id={job.id!} session={session} />;
+  if (match("/inbox", path)) return <InboxPage session={session} />;
   if (match("/keys", path)) return <KeysPage />;
   if (match("/audit", path)) return <AuditPage />;
   if (match("/consent", path)) return <ConsentPage handle={query.get("handle")} />;
@@ -68,6 +72,18 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
         Nothing lives at <code>{path}</code>. <Link href="/functions">Go to functions</Link>.
       </p>
     </Empty>
+  );
+}
+
+/** The shell without navigation: what shows before the session is known (matches index.html's frame). */
+function Frame({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <span class="brand">Kiln</span>
+      </header>
+      <main id="main">{children}</main>
+    </div>
   );
 }
 
@@ -90,12 +106,16 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const title = path.split("/").filter(Boolean)[0];
-    document.title = title ? `${title[0]!.toUpperCase()}${title.slice(1)} · Kiln` : "Kiln";
+    document.title = pageTitle(path);
   }, [path]);
 
-  if (error) return <ErrorBox error={error} onRetry={check} />;
-  if (session === undefined) return <Loading />;
+  if (error) return <Frame>{<ErrorBox error={error} onRetry={check} />}</Frame>;
+  if (session === undefined)
+    return (
+      <Frame>
+        <Loading />
+      </Frame>
+    );
   if (session === null) return <SignIn onSignedIn={setSession} />;
 
   const signOut = async () => {

@@ -1,9 +1,10 @@
 /**
  * A tiny client-side router on the History API: the current location as a hook, navigate(),
- * and <Link> for same-tab navigation that keeps modifier-clicks working.
+ * <Link> for same-tab navigation that keeps modifier-clicks working, and leave guards that ask
+ * before a page with unsaved work is left (in-app links, Back/Forward, closing or reloading the tab).
  */
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export interface Location {
   path: string;
@@ -14,11 +15,71 @@ function current(): Location {
   return { path: window.location.pathname, query: new URLSearchParams(window.location.search) };
 }
 
-/** Goes to `to` (path plus optional query); `replace` keeps the history entry. */
+/** Questions asked before leaving the current page, one per piece of unsaved work (null: nothing to lose now). */
+const guards = new Set<() => string | null>();
+let shownHref = typeof window === "undefined" ? "" : window.location.href;
+let internal = false;
+
+/** Whether the user agrees to leave (asked once per guard with something to lose; none: yes). */
+function mayLeave(): boolean {
+  for (const guard of guards) {
+    const question = guard();
+    if (question && !window.confirm(question)) return false;
+  }
+  return true;
+}
+
+// Back/Forward has already moved the URL when popstate fires: put it back if the user stays.
+// Registered before any component listens, so stopping the event hides it from them.
+if (typeof window !== "undefined") {
+  window.addEventListener("popstate", (e) => {
+    if (internal) return;
+    if (window.location.href !== shownHref && !mayLeave()) {
+      e.stopImmediatePropagation();
+      history.pushState(null, "", shownHref);
+      return;
+    }
+    shownHref = window.location.href;
+  });
+}
+
+/** Goes to `to` (path plus optional query); `replace` keeps the history entry. Asks leave guards first, unless replacing. */
 export function navigate(to: string, replace = false): void {
+  if (!replace && new URL(to, window.location.href).pathname !== window.location.pathname && !mayLeave()) return;
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
-  window.dispatchEvent(new PopStateEvent("popstate"));
+  shownHref = window.location.href;
+  internal = true;
+  try {
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  } finally {
+    internal = false;
+  }
+}
+
+/**
+ * While `question()` answers a question, leaving the page asks it first (in-app navigation: a
+ * confirm dialog; closing or reloading the tab: the browser's own prompt). Read at leave time, so
+ * work saved a moment ago never asks.
+ */
+export function useLeaveGuard(question: () => string | null): void {
+  const current = useRef(question);
+  current.current = question;
+  useEffect(() => {
+    const guard = () => current.current();
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (!guard()) return;
+      e.preventDefault();
+      // Older browsers show the prompt only when returnValue is set.
+      e.returnValue = "";
+    };
+    guards.add(guard);
+    window.addEventListener("beforeunload", beforeUnload);
+    return () => {
+      guards.delete(guard);
+      window.removeEventListener("beforeunload", beforeUnload);
+    };
+  }, []);
 }
 
 /** The current location; re-renders on navigation. */

@@ -64,6 +64,7 @@ describe("dashboard", () => {
       "Functions",
       "Runs",
       "Jobs",
+      "Approvals",
       "Webhooks",
       "Schedules",
       "Secrets",

@@ -73,6 +73,25 @@ export default defineFunction({
     await expectProblem(await api("/v1/functions/versioned/rollback", { body: { version: 9 } }), 404, "not_found");
   });
 
+  it("treats an identical redeploy as a no-op that says so; a changed manifest or code is a new version", async () => {
+    const first = await deploy("same", version("a"));
+    expect(first).toMatchObject({ number: 1, unchanged: false });
+    const again = await api("/v1/functions", { body: { name: "same", code: version("a") } });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toMatchObject({ id: first.id, number: 1, active: true, unchanged: true });
+    expect(await countVersions("same")).toBe(1);
+
+    expect(await deploy("same", version("a"), { timeoutMs: 5_000 })).toMatchObject({ number: 2, unchanged: false });
+    expect(await deploy("same", version("b"))).toMatchObject({ number: 3, unchanged: false });
+    // Back on v1 by rollback, v1's code is the active one again: deploying it changes nothing.
+    await api("/v1/functions/same/rollback", { body: { version: 1 } });
+    const back = await api("/v1/functions", { body: { name: "same", code: version("a") } });
+    expect(await json(back)).toMatchObject({ number: 1, unchanged: true });
+    expect(await countVersions("same")).toBe(3);
+    const audit = await json(await api("/v1/audit?action=function.deploy"));
+    expect(audit.items.filter((e: any) => e.target === "same")).toHaveLength(3);
+  });
+
   it("refuses a syntax error with the compiler's message and line, and activates nothing", async () => {
     await deploy("stable", version("good"));
     const res = await api("/v1/functions", {

@@ -223,11 +223,19 @@ export default defineFunction({
     const id = await startJob("approval", { amount: 100 });
     const waiting = await waitForJob(id, (j) => j.status === "waiting");
     expect(waiting).toMatchObject({ waitingFor: "approval", currentStep: "manager approval" });
+    // The lists read the stored run: it says waiting too, so the status filter finds it.
+    for (const list of ["/v1/jobs", "/v1/runs"]) {
+      const found = await json(await api(`${list}?status=waiting`));
+      expect(found.items.map((r: any) => [r.id, r.status])).toContainEqual([id, "waiting"]);
+      const running = await json(await api(`${list}?status=running`));
+      expect(running.items.map((r: any) => r.id)).not.toContain(id);
+    }
     await expectProblem(await api(`/v1/jobs/${id}/events`, { body: { type: "bad type!" } }), 400, "validation_failed");
     const sent = await api(`/v1/jobs/${id}/events`, { body: { type: "approval", payload: { ok: true, by: "dana" } } });
     expect(sent.status).toBe(202);
     const done = await waitForJob(id, ended);
     expect(done).toMatchObject({ status: "succeeded", output: { approved: true, by: "dana" } });
+    expect((await json(await api("/v1/jobs?status=waiting"))).items.map((r: any) => r.id)).not.toContain(id);
     expect(done.steps.find((s: any) => s.kind === "wait")).toMatchObject({ name: "manager approval", status: "succeeded" });
     await expectProblem(await api(`/v1/jobs/${id}/events`, { body: { type: "approval" } }), 409, "conflict");
 

@@ -49,12 +49,38 @@ describe("runs", () => {
     expect(page2.nextCursor).toBeNull();
   });
 
+  it("filters by a function-name prefix and counts runs per status for the same filter", async () => {
+    const prefixed = await json(await api("/v1/runs?function=run*"));
+    expect(prefixed.items.map((r: any) => r.id)).toEqual([ids[3], ids[1], ids[0]]);
+    expect((await json(await api("/v1/runs?function=ot*"))).items.map((r: any) => r.id)).toEqual([ids[2]]);
+    expect((await json(await api("/v1/runs?function=x*"))).items).toEqual([]);
+    // A "*" inside a name is not a wildcard, and "%" / "_" are not LIKE patterns here.
+    expect((await json(await api("/v1/runs?function=r%25*"))).items).toEqual([]);
+    expect((await json(await api("/v1/runs?function=r_nner"))).items).toEqual([]);
+
+    expect(await json(await api("/v1/runs/counts"))).toEqual({ counts: { succeeded: 3, failed: 1 }, capped: false });
+    // Counts answer "how many of each" for the filter, whatever status is selected.
+    expect(await json(await api("/v1/runs/counts?function=runner&status=failed"))).toEqual({
+      counts: { succeeded: 2, failed: 1 },
+      capped: false,
+    });
+    expect(await json(await api("/v1/runs/counts?q=asked%20to%20fail"))).toEqual({ counts: { failed: 1 }, capped: false });
+  });
+
   it("refuses bad filters and hides runs of functions a key may not touch", async () => {
     await expectProblem(await api("/v1/runs?status=exploded"), 400, "validation_failed");
     await expectProblem(await api("/v1/runs?since=yesterday"), 400, "validation_failed");
     await expectProblem(await api("/v1/runs?limit=100000"), 400, "validation_failed");
     const key = (await json(await api("/v1/keys", { body: { name: "r", scopes: ["runs:read"], functions: ["other"] } }))).key;
     expect((await json(await api("/v1/runs", { key }))).items.map((r: any) => r.id)).toEqual([ids[2]]);
+    // Counts and prefixes see only the key's functions too.
+    expect(await json(await api("/v1/runs/counts", { key }))).toEqual({ counts: { succeeded: 1 }, capped: false });
+    expect((await json(await api("/v1/runs?function=r*", { key }))).items).toEqual([]);
+    await expectProblem(
+      await api("/v1/runs/counts", { key: (await json(await api("/v1/keys", { body: { name: "j", scopes: ["jobs:read"] } }))).key }),
+      403,
+      "forbidden",
+    );
     await expectProblem(await api(`/v1/runs/${ids[0]}`, { key }), 404, "not_found");
     await expectProblem(await api("/v1/runs/run_nope"), 404, "not_found");
   });

@@ -141,4 +141,43 @@ describe("egress through the gateway", () => {
       upstream.mockRestore();
     }
   });
+
+  it("names the cause of a failed outbound call (refused, DNS) in the span and the step's error", async () => {
+    const upstream = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      const host = new URL(input instanceof Request ? input.url : String(input)).host;
+      // What workerd throws for a refused connection and for a name that does not resolve.
+      if (host === "down.example.com") throw new Error("Network connection lost.");
+      throw new Error("internal error; reference = 16qd62lro67o9062a0gjqeis");
+    });
+    try {
+      await deploy(
+        "flaky-upstream",
+        fn(
+          `return await ctx.step("call upstream", () => fetch("https://" + input.host + "/v1/x"), { retries: 0 });`,
+          `egress: ["*.example.com"],`,
+        ),
+      );
+      const refused = await callAndWait("flaky-upstream", { host: "down.example.com" });
+      expect(refused.res.status).toBe(502);
+      expect(refused.run.error).toMatchObject({
+        step: "call upstream",
+        message: expect.stringContaining("refused or dropped by down.example.com"),
+      });
+      expect(refused.run.spans).toEqual([
+        expect.objectContaining({
+          step: "call upstream",
+          host: "down.example.com",
+          status: 0,
+          error: expect.stringContaining("Network connection lost."),
+        }),
+      ]);
+      expect(refused.run.steps[0].error).toContain("fetch to down.example.com failed: the connection was refused or dropped");
+
+      const dns = await callAndWait("flaky-upstream", { host: "nowhere.example.com" });
+      expect(dns.run.error.message).toContain("nowhere.example.com could not be reached; most often its name does not resolve (DNS)");
+      expect(dns.run.spans[0].error).toMatch(/DNS.*internal error; reference = 16qd62lro67o9062a0gjqeis/);
+    } finally {
+      upstream.mockRestore();
+    }
+  });
 });

@@ -20,8 +20,10 @@ describe("tool calls", () => {
   it("deploys a TypeScript function and calls it as a tool, with a full trace", async () => {
     const version = await deploy("echo", ECHO);
     expect(version).toMatchObject({ function: "echo", number: 1, active: true, entry: "index.ts", createdBy: "admin" });
+    const { unchanged, ...stored } = version;
+    expect(unchanged).toBe(false);
     const listed = await json(await api("/v1/functions/echo/versions"));
-    expect(listed.items).toEqual([version]);
+    expect(listed.items).toEqual([stored]);
     expect(version.manifest.input.properties.message).toMatchObject({ type: "string", maxLength: 100 });
 
     const res = await api("/v1/tools/echo", { body: { message: "hi", times: 2 } });

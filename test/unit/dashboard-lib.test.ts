@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { actorLabel, detailPairs } from "../../dashboard/src/lib/audit";
 import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
+import { duration } from "../../dashboard/src/lib/format";
 import { buildTimeline } from "../../dashboard/src/lib/timeline";
+import { pageTitle } from "../../dashboard/src/lib/titles";
 
 describe("exampleFromSchema", () => {
   it("pre-fills input that the function's own schema accepts", () => {
@@ -114,5 +116,25 @@ describe("audit log display", () => {
     ]);
     expect(actorLabel({ keyId: "key_1", kind: "token", name: "ci" })).toBe("ci");
     expect(actorLabel({ keyId: "admin", kind: "admin" })).toBe("admin");
+  });
+});
+
+describe("page titles and durations", () => {
+  it("names the page and the thing it shows in the tab title", () => {
+    expect(pageTitle("/")).toBe("Kiln");
+    expect(pageTitle("/functions")).toBe("Functions · Kiln");
+    expect(pageTitle("/functions/new")).toBe("New function · Functions · Kiln");
+    expect(pageTitle("/functions/greet")).toBe("greet · Functions · Kiln");
+    expect(pageTitle("/jobs/dead-letters")).toBe("Dead letters · Jobs · Kiln");
+    expect(pageTitle("/runs/run_01%ZZ")).toBe("run_01%ZZ · Runs · Kiln");
+    expect(pageTitle("/keys")).toBe("API keys · Kiln");
+    expect(pageTitle("/nowhere")).toBe("Not found · Kiln");
+  });
+
+  it("shows a duration too short for the platform's clock as < 1 ms, never 0", () => {
+    expect(duration(0)).toBe("< 1 ms");
+    expect(duration(0.4)).toBe("< 1 ms");
+    expect(duration(74)).toBe("74 ms");
+    expect(duration(null)).toBe("—");
   });
 });

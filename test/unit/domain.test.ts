@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkAccess, narrowGrant, type Principal } from "../../workers/lib/domain/access";
 import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from "../../workers/lib/domain/bytes";
 import { hostAllowed, refusedTarget } from "../../workers/lib/domain/egress";
+import { fetchFailureKind } from "../../workers/lib/domain/fetch-failure";
 import { validateInput } from "../../workers/lib/domain/json-schema";
 import { MANIFEST_DEFAULTS, resolveManifest } from "../../workers/lib/domain/manifest";
 
@@ -161,5 +162,16 @@ describe("byte encodings", () => {
     expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
     for (const bad of ["0", "zz", ""]) expect(hexToBytes(bad)).toBeNull();
     for (const bad of ["abc", "ab$=", "a==="]) expect(base64ToBytes(bad)).toBeNull();
+  });
+});
+
+describe("fetchFailureKind", () => {
+  it("reads the likely cause of a failed fetch from what the runtime threw", () => {
+    expect(fetchFailureKind("Error", "Network connection lost.")).toBe("connection");
+    expect(fetchFailureKind("Error", "internal error; reference = 16qd62lro67o9062a0gjqeis")).toBe("dns");
+    expect(fetchFailureKind("TimeoutError", "The operation was aborted due to timeout")).toBe("timeout");
+    expect(fetchFailureKind("Error", "TLS peer's certificate is not trusted")).toBe("tls");
+    expect(fetchFailureKind("AbortError", "The operation was aborted")).toBe("aborted");
+    expect(fetchFailureKind("TypeError", "Invalid URL")).toBe("other");
   });
 });

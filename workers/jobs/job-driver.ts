@@ -9,10 +9,13 @@ import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflar
 import { NonRetryableError } from "cloudflare:workflows";
 import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
+import type { RunStatus } from "../lib/contracts/runs";
 import { checkInvoke, childEndedEvent, invokeInput, refusalMessage } from "../lib/domain/invoke-rules";
 import { jsonPreview } from "../lib/domain/json-text";
 import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
+import type { Db } from "../lib/infra/db/functions.repo";
+import { setRunStatus } from "../lib/infra/db/runs.repo";
 import type { InvokeOptions, ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 import type { StepSpans } from "../runtime/run-channel";
 import type { ChildJobs, ChildOutcome } from "./invoke-child";
@@ -76,7 +79,9 @@ export class JobDriver extends RpcTarget {
     /** Spans of outbound calls made inside steps, recorded by Kiln's run channel, not the isolate. */
     private readonly stepSpans: StepSpans,
     /** Keeps the run's granted secret values out of every record. */
-    private readonly redactor: Redactor | null = null,
+    private readonly redactor: Redactor | null,
+    /** The run's row mirrors waiting/running too, so lists and their status filter agree with the job page. */
+    private readonly db: Db,
     /** Starts and follows the child jobs of ctx.invoke. */
     private readonly children: ChildJobs | null = null,
   ) {
@@ -99,6 +104,11 @@ export class JobDriver extends RpcTarget {
       if (isEngineAbort(error)) this.aborted = error;
       throw error;
     }
+  }
+
+  /** Moves the job's live status and its stored run row together (neither moves once the run ended). */
+  private async setStatus(status: Extract<RunStatus, "running" | "waiting">, waitingFor: string | null = null): Promise<void> {
+    await Promise.all([this.job.setStatus(status, waitingFor), setRunStatus(this.db, this.params.runId, { status })]);
   }
 
   private record(step: LiveStep, result?: { value: unknown }, attempt?: StepAttempt): Promise<void> {
@@ -157,9 +167,9 @@ export class JobDriver extends RpcTarget {
     const startedAt = Date.now();
     await this.record({ name, kind: "sleep", status: "sleeping", attempt: 1, startedAt, endedAt: null, error: null, output: null });
     await this.job.noteWake("sleep", name, startedAt + ms);
-    await this.job.setStatus("waiting", `sleep "${name}"`);
+    await this.setStatus("waiting", `sleep "${name}"`);
     await this.engineCall(() => this.engine.sleep(name, ms));
-    await this.job.setStatus("running");
+    await this.setStatus("running");
     await this.record({ name, kind: "sleep", status: "succeeded", attempt: 1, startedAt, endedAt: Date.now(), error: null, output: null });
   }
 
@@ -171,16 +181,16 @@ export class JobDriver extends RpcTarget {
     const base = { name, kind: "wait" as const, attempt: 1, startedAt, output: null };
     await this.record({ ...base, status: "waiting", endedAt: null, error: null });
     await this.job.noteWake("wait", name, startedAt + (timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS));
-    await this.job.setStatus("waiting", type);
+    await this.setStatus("waiting", type);
     try {
       const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));
-      await this.job.setStatus("running");
+      await this.setStatus("running");
       await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output: jsonPreview(event.payload) });
       return { type: event.type, payload: event.payload, timestamp: new Date(event.timestamp).toISOString() };
     } catch (error) {
       if (this.aborted) throw error;
       const message = `no "${type}" event arrived in time`;
-      await this.job.setStatus("running");
+      await this.setStatus("running");
       await this.record({ ...base, status: "failed", endedAt: Date.now(), error: message });
       throw new Error(message);
     }

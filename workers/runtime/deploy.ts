@@ -1,7 +1,7 @@
 /**
  * Deploying a function: compile the sources, load them once in a throw-away isolate to read what
  * the code declares, resolve the manifest, then store an immutable version and activate it.
- * Nothing is stored unless every step succeeded.
+ * Nothing is stored unless every step succeeded, nor when the code and manifest equal the active version's.
  */
 
 import { type DeployRequest, MAX_SOURCE_BYTES, type Manifest } from "../lib/contracts/functions";
@@ -10,7 +10,7 @@ import { type Declared, resolveManifest } from "../lib/domain/manifest";
 import { unrepresentableParts } from "../lib/domain/unrepresentable";
 import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/infra/crypto";
-import { createVersion, type Db } from "../lib/infra/db/functions.repo";
+import { createVersion, type Db, getActiveVersion } from "../lib/infra/db/functions.repo";
 import { newId } from "../lib/infra/ids";
 import { compile, loadErrorLocation } from "./compile";
 import { loadFunction } from "./loader";
@@ -27,6 +27,9 @@ export interface Deployed {
   sizeBytes: number;
   createdAt: number;
 }
+
+/** What a deploy did: stored a new active version, or nothing because the active one is identical. */
+export type DeployOutcome = ({ unchanged: false } & Deployed) | { unchanged: true; number: number };
 
 function sourcesOf(req: DeployRequest): { files: Record<string, string>; entry: string } {
   if (req.code !== undefined) {
@@ -87,7 +90,7 @@ export async function deployFunction(
   req: DeployRequest,
   createdBy: string,
   now = Date.now(),
-): Promise<Deployed> {
+): Promise<DeployOutcome> {
   const { files, entry } = sourcesOf(req);
   const encoder = new TextEncoder();
   const sizeBytes = Object.entries(files).reduce((n, [p, s]) => n + encoder.encode(p).length + encoder.encode(s).length, 0);
@@ -106,6 +109,11 @@ export async function deployFunction(
   assertExpressible(resolved.manifest);
   assertUsableInputSchema(resolved.manifest.input, req.manifest?.input === undefined);
   const sha256 = await sha256Hex(JSON.stringify([entry, files]));
+  // Same sources and same resolved manifest as the active version: a new version would only add noise.
+  const active = await getActiveVersion(db, req.name);
+  if (active && active.sha256 === sha256 && JSON.stringify(active.manifest) === JSON.stringify(resolved.manifest)) {
+    return { unchanged: true, number: active.number };
+  }
   const number = await createVersion(
     db,
     req.name,
@@ -122,5 +130,5 @@ export async function deployFunction(
     },
     now,
   );
-  return { id, number, manifest: resolved.manifest, entry, sha256, sizeBytes, createdAt: now };
+  return { unchanged: false, id, number, manifest: resolved.manifest, entry, sha256, sizeBytes, createdAt: now };
 }

@@ -11,6 +11,7 @@
 import { RpcTarget } from "cloudflare:workers";
 import type { SpanRecord, Trace } from "../lib/contracts/runs";
 import { hostAllowed, refusedTarget } from "../lib/domain/egress";
+import { describeFetchFailure } from "../lib/domain/fetch-failure";
 import { SECRET_PLACEHOLDER } from "../lib/domain/secret-ref";
 import { capText, TRACE_LIMITS, TraceCollector } from "../lib/domain/trace-caps";
 import type { ChannelInvokeAnswer } from "./isolate/recorder";
@@ -181,13 +182,11 @@ export class RunChannel extends RpcTarget {
         // `current` keeps the placeholders: each hop gets the values its own host may receive.
         response = await fetch(new Request(current, { headers }));
       } catch (error) {
-        ledger.span({
-          ...base,
-          status: 0,
-          durationMs: Date.now() - base.startedAt,
-          error: capText(String(error), TRACE_LIMITS.messageChars),
-        });
-        throw error;
+        // The runtime's own error often says only "internal error": name the likely cause, in the span and to the function.
+        const failure = describeFetchFailure(url.host, error);
+        const message = capText(failure.message, TRACE_LIMITS.messageChars);
+        ledger.span({ ...base, status: 0, durationMs: Date.now() - base.startedAt, error: message });
+        throw Object.assign(new Error(message), { name: failure.name });
       }
       ledger.span({ ...base, status: response.status, durationMs: Date.now() - base.startedAt, error: null });
       const location = response.headers.get("location");

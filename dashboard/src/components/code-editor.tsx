@@ -1,4 +1,10 @@
-/** A CodeMirror 6 TypeScript editor (loaded lazily) that can show one error at its line. */
+/**
+ * A CodeMirror 6 TypeScript editor (loaded lazily) that can show one error at its line.
+ * The editor owns its document: `initialValue` is read once, edits flow out through `onChange`,
+ * and nothing flows back in. Pushing the parent's copy back on each render raced fast typing
+ * (a stale copy overwrote a newer edit, whose change handler set the stale one again, forever).
+ * To replace the document, remount the editor with a new `key`.
+ */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { EditorError } from "./cm-setup";
 
@@ -6,13 +12,13 @@ type Cm = typeof import("./cm-setup");
 type View = ReturnType<Cm["createEditor"]>;
 
 interface Props {
-  value: string;
+  initialValue: string;
   onChange: (value: string) => void;
   error: EditorError | null;
   label: string;
 }
 
-export function CodeEditor({ value, onChange, error, label }: Props) {
+export function CodeEditor({ initialValue, onChange, error, label }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<View | null>(null);
   const cm = useRef<Cm | null>(null);
@@ -20,12 +26,13 @@ export function CodeEditor({ value, onChange, error, label }: Props) {
   change.current = onChange;
   const [ready, setReady] = useState(false);
 
+  // Created once: the editor owns its document from then on.
   useEffect(() => {
     let cancelled = false;
     void import("./cm-setup").then((mod) => {
       if (cancelled || !host.current) return;
       cm.current = mod;
-      view.current = mod.createEditor(host.current, value, (v) => change.current(v), label);
+      view.current = mod.createEditor(host.current, initialValue, (v) => change.current(v), label);
       setReady(true);
     });
     return () => {
@@ -33,14 +40,7 @@ export function CodeEditor({ value, onChange, error, label }: Props) {
       view.current?.destroy();
       view.current = null;
     };
-    // The editor owns its document after creation; later `value` props only reset it below.
   }, []);
-
-  // A new `value` from outside (e.g. another version's source) replaces the document.
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value, ready]);
 
   useEffect(() => {
     if (view.current && cm.current) cm.current.showError(view.current, error);

@@ -1,9 +1,13 @@
 /**
  * The editor plus Deploy: shows a compile error at its line (and keeps the code), a load error
- * or field issues below the editor. Used for new functions and for new versions.
+ * or field issues below the editor. Used for new functions and for new versions. Unsaved work is
+ * kept as a draft in this tab and guarded against leaving; a new function whose name is taken asks
+ * before becoming a new version of that function.
  */
-import { useState } from "preact/hooks";
-import { ApiError, api, type VersionView } from "../api";
+import { useRef, useState } from "preact/hooks";
+import { ApiError, api, type DeployResponse } from "../api";
+import { clearDraft, readDraft, saveDraft } from "../lib/drafts";
+import { useLeaveGuard } from "../router";
 import type { EditorError } from "./cm-setup";
 import { CodeEditor } from "./code-editor";
 import { ErrorBox } from "./states";
@@ -12,43 +16,102 @@ interface Props {
   /** The function's name; null shows a name field (a new function). */
   name: string | null;
   initialCode: string;
-  onDeployed: (version: VersionView) => void;
+  onDeployed: (version: DeployResponse) => void;
   submitLabel?: string;
 }
 
+const LEAVE_QUESTION = "Leave this page? Your code is not deployed (a draft stays in this tab until you close it).";
+
+/** Where a compile or load error points in the editor, when the API said. */
+function editorErrorOf(err: ApiError): (EditorError & { file: string }) | null {
+  if (err.code === "compile_error" && err.location) {
+    const { file, line, column } = err.location;
+    return { file, line, column, message: err.detail.replace(`${file}:${line}:${column}: `, "") };
+  }
+  return null;
+}
+
 export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deploy" }: Props) {
-  const [newName, setNewName] = useState("");
-  const [code, setCode] = useState(initialCode);
+  const [restored] = useState(() => {
+    const draft = readDraft(name);
+    return draft && (draft.code !== initialCode || (draft.name ?? "") !== "") ? draft : null;
+  });
+  const [editorKey, setEditorKey] = useState(0);
+  const [start, setStart] = useState(restored?.code ?? initialCode);
+  const [newName, setNewName] = useState(restored?.name ?? "");
+  const [code, setCode] = useState(start);
   const [busy, setBusy] = useState(false);
   const [compileError, setCompileError] = useState<(EditorError & { file: string }) | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [nameError, setNameError] = useState<string | null>(null);
+  const [overwrite, setOverwrite] = useState<{ name: string; version: number } | null>(null);
+  const [showRestored, setShowRestored] = useState(restored !== null);
+  // A ref, not state: onDeployed may navigate away before a re-render could clear the guard.
+  const saved = useRef(false);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const dirty = code !== initialCode || (name === null && newName.trim() !== "");
+  useLeaveGuard(() => (dirty && !saved.current ? LEAVE_QUESTION : null));
+
+  const edit = (next: { code?: string; name?: string }) => {
+    const c = next.code ?? code;
+    const n = next.name ?? newName;
+    if (next.code !== undefined) setCode(c);
+    if (next.name !== undefined) setNewName(n);
+    if (c === initialCode && n.trim() === "") clearDraft(name);
+    else saveDraft(name, name === null ? { code: c, name: n } : { code: c });
+  };
+
+  const discard = () => {
+    clearDraft(name);
+    setStart(initialCode);
+    setCode(initialCode);
+    setNewName("");
+    setShowRestored(false);
+    setEditorKey((k) => k + 1);
+  };
+
+  const deploy = async (target: string) => {
     setBusy(true);
     setError(null);
     setCompileError(null);
     setNameError(null);
+    setOverwrite(null);
     try {
-      onDeployed(await api.deploy(name ?? newName.trim(), code));
+      const deployed = await api.deploy(target, code);
+      clearDraft(name);
+      saved.current = true;
+      onDeployed(deployed);
     } catch (err) {
-      if (err instanceof ApiError && err.code === "compile_error" && err.location) {
-        const { file, line, column } = err.location;
-        const message = err.detail.replace(`${file}:${line}:${column}: `, "");
-        setCompileError({ file, line, column, message });
-      } else if (err instanceof ApiError && err.issues.some((i) => i.path === "/name")) {
+      const located = err instanceof ApiError ? editorErrorOf(err) : null;
+      if (located) setCompileError(located);
+      else if (err instanceof ApiError && err.issues.some((i) => i.path === "/name")) {
         setNameError(err.issues.find((i) => i.path === "/name")?.message ?? err.detail);
-      } else {
-        setError(err instanceof Error ? err : new Error(String(err)));
-      }
+      } else setError(err instanceof Error ? err : new Error(String(err)));
     } finally {
       setBusy(false);
     }
   };
 
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (name !== null) return deploy(name);
+    const target = newName.trim();
+    // A new function must not silently replace another one's code: ask first when the name is taken.
+    const existing = await api.fn(target).catch(() => null);
+    if (existing) setOverwrite({ name: target, version: existing.activeVersion.number });
+    else await deploy(target);
+  };
+
   return (
     <form class="deploy-form" onSubmit={submit}>
+      {showRestored && (
+        <div class="notice draft-notice" role="status">
+          Restored your unsaved draft from this tab.{" "}
+          <button type="button" class="link" onClick={discard}>
+            Discard draft
+          </button>
+        </div>
+      )}
       {name === null && (
         <div class="field">
           <label for="fn-name">Name</label>
@@ -58,7 +121,10 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
             pattern="[a-z][a-z0-9\-]{0,62}"
             placeholder="echo"
             value={newName}
-            onInput={(e) => setNewName(e.currentTarget.value)}
+            onInput={(e) => {
+              setOverwrite(null);
+              edit({ name: e.currentTarget.value });
+            }}
             aria-describedby="fn-name-help"
             aria-invalid={nameError ? true : undefined}
           />
@@ -71,7 +137,7 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
         <span class="label" id="code-label">
           Code <span class="muted small">(TypeScript; import {"{ defineFunction, z }"} from "kiln")</span>
         </span>
-        <CodeEditor value={code} onChange={setCode} error={compileError} label="Function code" />
+        <CodeEditor key={editorKey} initialValue={start} onChange={(c) => edit({ code: c })} error={compileError} label="Function code" />
       </div>
       {compileError && (
         <div class="compile-error" role="alert">
@@ -83,11 +149,26 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
         </div>
       )}
       {error && <ErrorBox error={error} />}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy || code.trim() === ""}>
-          {busy ? "Deploying…" : submitLabel}
-        </button>
-      </div>
+      {overwrite ? (
+        <div class="confirm overwrite" role="alert">
+          <span>
+            A function named <code>{overwrite.name}</code> already exists (active v{overwrite.version}). Deploying makes this code its new
+            version.
+          </span>
+          <button type="button" class="danger" disabled={busy} onClick={() => deploy(overwrite.name)}>
+            {busy ? "Deploying…" : `Deploy as a new version of ${overwrite.name}`}
+          </button>
+          <button type="button" onClick={() => setOverwrite(null)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy || code.trim() === ""}>
+            {busy ? "Deploying…" : submitLabel}
+          </button>
+        </div>
+      )}
     </form>
   );
 }

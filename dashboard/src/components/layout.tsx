@@ -6,6 +6,8 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Scope, Session } from "../api";
 import { Link } from "../router";
+import { CommandPalette } from "./command-palette";
+import { ThemeToggle } from "./theme-toggle";
 
 interface NavItem {
   href: string;
@@ -18,6 +20,7 @@ export const NAV: NavItem[] = [
   { href: "/functions", label: "Functions", scope: "functions:read" },
   { href: "/runs", label: "Runs", scope: "runs:read" },
   { href: "/jobs", label: "Jobs", scope: "jobs:read" },
+  { href: "/inbox", label: "Approvals", scope: "jobs:read" },
   { href: "/webhooks", label: "Webhooks", scope: "webhooks:read" },
   { href: "/schedules", label: "Schedules", scope: "schedules:read" },
   { href: "/secrets", label: "Secrets", scope: "secrets:read" },
@@ -61,6 +64,7 @@ export function Layout({ session, path, onSignOut, children }: Props) {
             ))}
           </ul>
           <div class="who">
+            <ThemeToggle />
             <span title="Signed in as">
               <code>{session.keyId}</code>
             </span>
@@ -71,6 +75,7 @@ export function Layout({ session, path, onSignOut, children }: Props) {
         </nav>
       </header>
       <main id="main">{children}</main>
+      <CommandPalette session={session} />
     </div>
   );
 }

@@ -41,28 +41,45 @@ export function PagedRuns({ kind, list, empty, retry }: Props) {
   );
 }
 
+/** Status and duration first (what a scan looks for), a failed run's error under its id; on phones rows become cards. */
 function RunsTable({ kind, items }: { kind: keyof typeof KINDS; items: RunView[] }) {
   const { label, column } = KINDS[kind];
   return (
     <div class="table-wrap">
-      <table aria-label={label}>
+      <table aria-label={label} class="stack runs-table">
         <thead>
           <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Duration</th>
             <th scope="col">{column}</th>
             <th scope="col">Function</th>
-            <th scope="col">Status</th>
             <th scope="col">Trigger</th>
             <th scope="col">Started</th>
-            <th scope="col">Duration</th>
           </tr>
         </thead>
         <tbody>
           {items.map((r) => (
             <tr key={r.id}>
-              <RunCells kind={kind} run={r} />
-              <td>{r.trigger}</td>
-              <td title={dateTime(r.createdAt)}>{timeAgo(r.createdAt)}</td>
-              <td>{duration(r.durationMs)}</td>
+              <td data-label="Status">
+                <StatusBadge status={r.status} />
+              </td>
+              <td data-label="Duration">{duration(r.durationMs)}</td>
+              <td data-label={column}>
+                <RunLink kind={kind} run={r} />
+                {r.error && (
+                  <div class="row-error" title={r.error.message}>
+                    {r.error.step ? `${r.error.step}: ` : ""}
+                    {r.error.message}
+                  </div>
+                )}
+              </td>
+              <td data-label="Function">
+                <FunctionCell run={r} />
+              </td>
+              <td data-label="Trigger">{r.trigger}</td>
+              <td data-label="Started" title={dateTime(r.createdAt)}>
+                {timeAgo(r.createdAt)}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -71,20 +88,34 @@ function RunsTable({ kind, items }: { kind: keyof typeof KINDS; items: RunView[]
   );
 }
 
-/** A run's first cells: its id (linking to its page), its function and version, its status. */
+function RunLink({ kind, run }: { kind: keyof typeof KINDS; run: RunView }) {
+  return (
+    <Link href={`/${kind}/${run.id}`} class="run-id">
+      <code>{run.id}</code>
+    </Link>
+  );
+}
+
+function FunctionCell({ run }: { run: RunView }) {
+  return (
+    <>
+      <Link href={`/functions/${run.function}`}>{run.function}</Link> <span class="muted">v{run.version}</span>
+    </>
+  );
+}
+
+/** A run's first cells: its status, its id (linking to its page), its function and version. */
 export function RunCells({ kind, run }: { kind: keyof typeof KINDS; run: RunView }) {
   return (
     <>
-      <td>
-        <Link href={`/${kind}/${run.id}`}>
-          <code>{run.id}</code>
-        </Link>
-      </td>
-      <td>
-        <Link href={`/functions/${run.function}`}>{run.function}</Link> <span class="muted">v{run.version}</span>
-      </td>
-      <td>
+      <td data-label="Status">
         <StatusBadge status={run.status} />
+      </td>
+      <td data-label={KINDS[kind].column}>
+        <RunLink kind={kind} run={run} />
+      </td>
+      <td data-label="Function">
+        <FunctionCell run={run} />
       </td>
     </>
   );

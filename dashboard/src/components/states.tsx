@@ -10,13 +10,18 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
   );
 }
 
+/** Answers a retry cannot change: the key lacks a scope, the thing is gone, the request was wrong. */
+const FINAL = new Set([400, 403, 404, 409, 413]);
+
 export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   const issues = error instanceof ApiError ? error.issues : [];
+  const status = error instanceof ApiError ? error.status : 0;
   return (
     <div class="state error" role="alert">
       <p>{error.message}</p>
+      {status === 403 && <p class="muted small">The key you signed in with does not allow this. Sign in with a key that has the scope.</p>}
       <Issues issues={issues} />
-      {onRetry && (
+      {onRetry && !FINAL.has(status) && (
         <button type="button" onClick={onRetry}>
           Retry
         </button>

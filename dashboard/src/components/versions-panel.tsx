@@ -1,4 +1,7 @@
-/** Version history: number, author, date; rollback to any inactive version (after a confirm). */
+/**
+ * Version history: number, author, date; make any inactive version active (after a confirm):
+ * an older one is a rollback, a newer one (after an earlier rollback) a roll-forward.
+ */
 import { useState } from "preact/hooks";
 import { api, type VersionView } from "../api";
 import { dateTime, timeAgo } from "../lib/format";
@@ -8,16 +11,19 @@ import { ErrorBox } from "./states";
 interface Props {
   name: string;
   versions: VersionView[];
-  onChanged: () => void;
+  /** Called after a version was made active, saying which. */
+  onChanged: (message: string) => void;
 }
 
 export function VersionsPanel({ name, versions, onChanged }: Props) {
   const [error, setError] = useState<Error | null>(null);
 
+  const activeNumber = versions.find((v) => v.active)?.number ?? 0;
   const rollback = async (n: number) => {
     await api.rollback(name, n);
-    onChanged();
+    onChanged(`v${n} is now active.`);
   };
+  const verb = (n: number) => (n < activeNumber ? "Roll back to" : "Activate");
 
   return (
     <div>
@@ -47,12 +53,12 @@ export function VersionsPanel({ name, versions, onChanged }: Props) {
                 <td class="row-actions">
                   {!v.active && (
                     <ConfirmButton
-                      question={`Make v${v.number} active?`}
-                      confirm="Confirm rollback"
+                      question={`Make v${v.number} active instead of v${activeNumber}? New calls and jobs will run v${v.number}.`}
+                      confirm={v.number < activeNumber ? "Confirm rollback" : "Confirm activate"}
                       action={() => rollback(v.number)}
                       onError={setError}
                     >
-                      Roll back to v{v.number}
+                      {verb(v.number)} v{v.number}
                     </ConfirmButton>
                   )}
                 </td>

@@ -1,6 +1,7 @@
 /**
  * A cursor-paged list of runs, newest first: the first page (again whenever `deps` change),
- * "load more", and a refresh of the first page every 2 s while any listed run is live.
+ * "load more", and a refresh of the first page every 2 s while any listed run is live, every
+ * 5 s otherwise (so new runs appear), never while the tab is hidden.
  * A stale answer never wins.
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
@@ -48,11 +49,17 @@ export function usePaged(load: (cursor?: string) => Promise<Page>, deps: unknown
   useEffect(reload, [reload]);
 
   const active = (items ?? []).some((r) => ACTIVE_STATUSES.has(r.status));
-  usePoll(active, async () => {
-    const mine = seq.current;
-    const page = await load();
-    if (mine === seq.current) setItems((cur) => joined(page.items, cur ?? []));
-  });
+  // New runs appear while the page is open, whether or not a listed run is live (faster while one is).
+  usePoll(
+    items !== null,
+    async () => {
+      if (document.hidden) return;
+      const mine = seq.current;
+      const page = await load();
+      if (mine === seq.current) setItems((cur) => joined(page.items, cur ?? []));
+    },
+    active ? 2000 : 5000,
+  );
 
   const loadMore = async () => {
     if (!cursor) return;

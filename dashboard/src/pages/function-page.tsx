@@ -10,6 +10,7 @@ import { ErrorBox, Loading, Notice } from "../components/states";
 import { TryPanel } from "../components/try-panel";
 import { joinFiles, VersionDiff } from "../components/version-diff";
 import { VersionsPanel } from "../components/versions-panel";
+import { readDraft } from "../lib/drafts";
 import { useAsync } from "../lib/use-async";
 import { Link, navigate } from "../router";
 import { Exposures } from "./functions-list";
@@ -88,7 +89,7 @@ export function FunctionPage({ name, session }: { name: string; session: Session
           <>
             <p class="muted">Deploying creates version v{versions.length + 1} and makes it active.</p>
             <button type="button" onClick={startEditing}>
-              Edit v{active.number} and deploy a new version
+              {readDraft(fn.name) ? "Resume your unsaved draft" : `Edit v${active.number} and deploy a new version`}
             </button>
             {editError && <ErrorBox error={editError} />}
           </>
@@ -100,7 +101,9 @@ export function FunctionPage({ name, session }: { name: string; session: Session
               submitLabel="Deploy new version"
               onDeployed={(v) => {
                 setEditing(null);
-                setNotice(`Deployed v${v.number}; it is now active.`);
+                setNotice(
+                  v.unchanged ? `Nothing to deploy: v${v.number} already has this code.` : `Deployed v${v.number}; it is now active.`,
+                );
                 void reload();
               }}
             />
@@ -116,8 +119,8 @@ export function FunctionPage({ name, session }: { name: string; session: Session
         <VersionsPanel
           name={fn.name}
           versions={versions}
-          onChanged={() => {
-            setNotice(null);
+          onChanged={(message) => {
+            setNotice(message);
             void reload();
           }}
         />

@@ -1,5 +1,6 @@
 /** Functions: name, active version, exposures and the status of the last run. */
-import { api, type FunctionView } from "../api";
+import { api, type FunctionView, type Session } from "../api";
+import { hasScope } from "../components/layout";
 import { Empty, ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { timeAgo } from "../lib/format";
@@ -20,29 +21,34 @@ export function Exposures({ exposures }: { exposures: FunctionView["exposures"] 
   );
 }
 
-export function FunctionsList() {
+export function FunctionsList({ session }: { session: Session }) {
   const { data, error, loading, reload } = useAsync(api.functions, []);
+  const canWrite = hasScope(session, "functions:write");
   return (
     <section>
       <div class="page-head">
         <h1>Functions</h1>
-        <Link href="/functions/new" class="button primary">
-          New function
-        </Link>
+        {canWrite && (
+          <Link href="/functions/new" class="button primary">
+            New function
+          </Link>
+        )}
       </div>
       {error && <ErrorBox error={error} onRetry={reload} />}
       {loading && !data && <Loading />}
       {data && data.length === 0 && (
         <Empty>
           <p>No functions yet.</p>
-          <p>
-            <Link href="/functions/new">Write and deploy your first function</Link> — it becomes a tool agents can call.
-          </p>
+          {canWrite && (
+            <p>
+              <Link href="/functions/new">Write and deploy your first function</Link> — it becomes a tool agents can call.
+            </p>
+          )}
         </Empty>
       )}
       {data && data.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table aria-label="Functions" class="stack">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -60,11 +66,11 @@ export function FunctionsList() {
                     </Link>
                     {f.description && <div class="muted small">{f.description}</div>}
                   </td>
-                  <td>{f.activeVersion === null ? "—" : `v${f.activeVersion}`}</td>
-                  <td>
+                  <td data-label="Active version">{f.activeVersion === null ? "—" : `v${f.activeVersion}`}</td>
+                  <td data-label="Exposures">
                     <Exposures exposures={f.exposures} />
                   </td>
-                  <td>
+                  <td data-label="Last run">
                     {f.lastRun ? (
                       <Link href={`/runs/${f.lastRun.id}`} class="run-link">
                         <StatusBadge status={f.lastRun.status} /> <span class="muted small">{timeAgo(f.lastRun.createdAt)}</span>

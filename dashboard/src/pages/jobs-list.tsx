@@ -85,12 +85,12 @@ function DeadLetters({ canWrite }: { canWrite: boolean }) {
       )}
       {items && items.length > 0 && (
         <div class="table-wrap">
-          <table aria-label="Dead letters">
+          <table aria-label="Dead letters" class="stack">
             <thead>
               <tr>
+                <th scope="col">Status</th>
                 <th scope="col">Job</th>
                 <th scope="col">Function</th>
-                <th scope="col">Status</th>
                 <th scope="col">Error</th>
                 <th scope="col">Ended</th>
                 {canWrite && (
@@ -104,7 +104,7 @@ function DeadLetters({ canWrite }: { canWrite: boolean }) {
               {items.map((r) => (
                 <tr key={r.id}>
                   <RunCells kind="jobs" run={r} />
-                  <td class="step-result">
+                  <td class="step-result" data-label="Error">
                     {r.error ? (
                       <>
                         {r.error.step && <span class="muted">step “{r.error.step}”: </span>}
@@ -114,7 +114,9 @@ function DeadLetters({ canWrite }: { canWrite: boolean }) {
                       <span class="muted">—</span>
                     )}
                   </td>
-                  <td title={dateTime(r.endedAt)}>{timeAgo(r.endedAt)}</td>
+                  <td data-label="Ended" title={dateTime(r.endedAt)}>
+                    {timeAgo(r.endedAt)}
+                  </td>
                   {canWrite && (
                     <td class="row-actions">
                       <button type="button" onClick={() => requeue(r.id)} disabled={busy !== null} aria-label={`Re-queue ${r.id}`}>

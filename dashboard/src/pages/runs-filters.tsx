@@ -45,7 +45,7 @@ export function RunsFilters({ value, onApply }: { value: RunsFilter; onApply: (f
     <form class="filters" onSubmit={submit} aria-label="Filter runs">
       <div class="field">
         <label for="f-function">Function</label>
-        <input id="f-function" value={f.function ?? ""} onInput={set("function")} placeholder="any" />
+        <input id="f-function" value={f.function ?? ""} onInput={set("function")} placeholder="any, or a prefix: billing-*" />
       </div>
       <div class="field">
         <label for="f-status">Status</label>

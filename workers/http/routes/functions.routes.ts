@@ -51,8 +51,13 @@ export const functionsRoutes = new Hono<AppEnv>()
     authorize(c, "functions:write", req.name);
     const principal = c.get("principal");
     const v = await deployFunction(c.get("db"), c.env.LOADER, req, principal.keyId);
+    if (v.unchanged) {
+      const active = (await versionsOf(c.get("db"), req.name)).find((x) => x.number === v.number);
+      if (!active) throw notFound(`function "${req.name}"`);
+      return c.json({ ...active, unchanged: true }, 200);
+    }
     await audit(c, "function.deploy", req.name, { version: v.number, versionId: v.id, sha256: v.sha256 });
-    return c.json(versionView(req.name, { ...v, active: true, createdBy: principal.keyId }), 201);
+    return c.json({ ...versionView(req.name, { ...v, active: true, createdBy: principal.keyId }), unchanged: false }, 201);
   })
   .get("/", async (c) => {
     authorize(c, "functions:read");

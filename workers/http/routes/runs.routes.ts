@@ -1,5 +1,6 @@
 /**
- * /v1/runs: every run of every trigger, filtered, newest first; one run with its whole trace; a
+ * /v1/runs: every run of every trigger, filtered, newest first (`function=prefix*` matches a name
+ * prefix), with counts per status for the same filter; one run with its whole trace; a
  * replay of an ended run as a new job (a live run is refused with 409).
  */
 import { Hono } from "hono";
@@ -9,7 +10,7 @@ import { isJobTrigger, type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../.
 import { canTouchFunction } from "../../lib/domain/access";
 import { restoredJson } from "../../lib/domain/json-text";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
-import { getRun, getTrace, listChildren, listRuns } from "../../lib/infra/db/runs.repo";
+import { countRunsByStatus, getRun, getTrace, listChildren, listRuns } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import { enforceRateLimits } from "../rate-limit";
@@ -22,6 +23,11 @@ export const runsRoutes = new Hono<AppEnv>()
     authorize(c, "runs:read");
     const query = readQuery(c, RunsQuery);
     return c.json(runPage(await listRuns(c.get("db"), query, c.get("principal").functions), query.limit));
+  })
+  .get("/counts", async (c) => {
+    authorize(c, "runs:read");
+    const query = readQuery(c, RunsQuery);
+    return c.json(await countRunsByStatus(c.get("db"), query, c.get("principal").functions));
   })
   .post("/:id/replay", async (c) => {
     authorize(c, "jobs:write");

@@ -138,6 +138,10 @@ export const VersionView = z.object({
 });
 export type VersionView = z.infer<typeof VersionView>;
 
+/** A deploy's answer: the version now active, and whether it is the one that was already active (no new version). */
+export const DeployResponse = VersionView.extend({ unchanged: z.boolean() });
+export type DeployResponse = z.infer<typeof DeployResponse>;
+
 export const FunctionView = z.object({
   id: z.string(),
   name: z.string(),

@@ -77,6 +77,7 @@ export const Trace = z.object({
 export type Trace = z.infer<typeof Trace>;
 
 export const RunsQuery = z.strictObject({
+  /** A function's name, or a name prefix ending in "*" (`billing-*`). */
   function: z.string().max(63).optional(),
   status: RunStatus.optional(),
   trigger: RunTrigger.optional(),

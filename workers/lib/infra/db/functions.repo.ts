@@ -76,6 +76,17 @@ export interface NewVersion {
   createdBy: string;
 }
 
+/** The active version's number, content hash and manifest (to tell an identical redeploy from a change). */
+export async function getActiveVersion(db: Db, name: string): Promise<{ number: number; sha256: string; manifest: Manifest } | null> {
+  const row = await db
+    .select({ number: functionVersions.number, sha256: functionVersions.sha256, manifest: functionVersions.manifest })
+    .from(functions)
+    .innerJoin(functionVersions, eq(functionVersions.id, functions.activeVersionId))
+    .where(eq(functions.name, name))
+    .get();
+  return row ? { number: row.number, sha256: row.sha256, manifest: Manifest.parse(JSON.parse(row.manifest)) } : null;
+}
+
 /** Stores an immutable version with the next number and activates it, atomically. */
 export async function createVersion(db: Db, name: string, functionId: string, v: NewVersion, now: number): Promise<number> {
   await db

@@ -128,15 +128,16 @@ function newestRuns(db: Db, where: (SQL | undefined)[], allowedFunctions: readon
     .all();
 }
 
-/** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
-export async function listRuns(
-  db: Db,
-  q: RunsQuery,
-  allowedFunctions: readonly string[] | null,
-  o: { jobsOnly?: boolean } = {},
-): Promise<RunRow[]> {
+/**
+ * The conditions of a runs query (all but the cursor). `function` ending in "*" is a name prefix:
+ * a key range over the (function_name, id) index, since names use only a-z, 0-9 and '-' (all below '~').
+ */
+function runsWhere(q: RunsQuery, o: { jobsOnly?: boolean }): (SQL | undefined)[] {
   const where: (SQL | undefined)[] = o.jobsOnly ? [notInArray(runs.trigger, [...SYNC_TRIGGERS])] : [];
-  if (q.function) where.push(eq(runs.functionName, q.function));
+  if (q.function?.endsWith("*")) {
+    const prefix = q.function.slice(0, -1);
+    where.push(gte(runs.functionName, prefix), lt(runs.functionName, `${prefix}~`));
+  } else if (q.function) where.push(eq(runs.functionName, q.function));
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.trigger) where.push(eq(runs.trigger, q.trigger));
   if (q.schedule) {
@@ -146,13 +147,50 @@ export async function listRuns(
   }
   if (q.since) where.push(gte(runs.createdAt, Date.parse(q.since)));
   if (q.until) where.push(lte(runs.createdAt, Date.parse(q.until)));
-  if (q.cursor) where.push(lt(runs.id, q.cursor));
   if (q.q) {
     const pattern = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     const contains = (column: SQLiteColumn) => sql`${column} like ${pattern} escape '\\'`;
     where.push(or(contains(runs.id), contains(runs.functionName), contains(runs.errorMessage), contains(runs.input)));
   }
+  return where;
+}
+
+/** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
+export async function listRuns(
+  db: Db,
+  q: RunsQuery,
+  allowedFunctions: readonly string[] | null,
+  o: { jobsOnly?: boolean } = {},
+): Promise<RunRow[]> {
+  const where = runsWhere(q, o);
+  if (q.cursor) where.push(lt(runs.id, q.cursor));
   return newestRuns(db, where, allowedFunctions, q.limit);
+}
+
+/** Counting stops here: one request reads at most this many rows, however broad its filter. */
+export const RUN_COUNT_CAP = 10_000;
+
+/**
+ * How many runs match the query (cursor, limit and status aside), per status, over the newest
+ * RUN_COUNT_CAP matches at most; `capped` says the counts stopped there.
+ */
+export async function countRunsByStatus(
+  db: Db,
+  q: RunsQuery,
+  allowedFunctions: readonly string[] | null,
+): Promise<{ counts: Record<string, number>; capped: boolean }> {
+  const where = runsWhere({ ...q, status: undefined }, {});
+  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
+  const matching = db
+    .select({ status: runs.status })
+    .from(runs)
+    .where(and(...where))
+    .orderBy(desc(runs.id))
+    .limit(RUN_COUNT_CAP)
+    .as("matching");
+  const rows = await db.select({ status: matching.status, n: sql<number>`count(*)` }).from(matching).groupBy(matching.status).all();
+  const total = rows.reduce((n, r) => n + r.n, 0);
+  return { counts: Object.fromEntries(rows.map((r) => [r.status, r.n])), capped: total >= RUN_COUNT_CAP };
 }
 
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
