@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { call } from "./lib/api.mjs";
 import { quantile } from "./lib/measure.mjs";
 import { ms, ratio, table } from "./lib/report.mjs";
 
@@ -21,15 +22,6 @@ export default defineFunction({
   async run(_input, ctx) { return ctx.step("first", () => Date.now()); },
 });`;
 const root = path.resolve(import.meta.dirname, "..");
-
-async function call(kiln, method, p, body) {
-  const res = await fetch(`${kiln.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${kiln.adminKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 /** Waits for the next minute boundary, fires the tick for it; returns it and the round trip. */
 async function tickAtNextMinute(kiln) {

@@ -5,6 +5,7 @@
 // have reached a run: `acked N, stored N, runs N` (0 lost), or the run is broken.
 import { createHmac, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
+import { call } from "./lib/api.mjs";
 import { quantile } from "./lib/measure.mjs";
 import { ms, ratio, table } from "./lib/report.mjs";
 
@@ -19,15 +20,6 @@ export default defineFunction({
 export const BENCH_STRIPE_SECRET = "whsec_kiln_bench_0123456789abcdef";
 const CONNECTIONS = [1, 16];
 const BAR_P99_RATIO = 3;
-
-async function call(kiln, method, path, body) {
-  const res = await fetch(`${kiln.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${kiln.adminKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 /** A signed delivery with a fresh event id, built per request (Stripe never repeats an id). */
 function setupRequest(req, context) {

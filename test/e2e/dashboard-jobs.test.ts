@@ -217,10 +217,10 @@ describe("dashboard jobs", () => {
     await page.getByRole("button", { name: "Confirm cancel" }).click();
     await expect.poll(status, slow).toBe("cancelled");
     expect(await page.locator(".run-error").textContent()).toContain("cancelled by");
-    // A cancelled job keeps the steps it recorded, up to where it was stopped.
-    expect(await steps()).toEqual([
+    // A cancelled job keeps the steps it recorded; the wait it was stopped in reads cancelled.
+    await expect.poll(steps, slow).toEqual([
       ["draft", "step", "succeeded", "1"],
-      ["manager approval", "wait", "waiting", "1"],
+      ["manager approval", "wait", "cancelled", "1"],
     ]);
     expect(await page.getByRole("form", { name: "Send an event" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Replay from failed step" }).isVisible()).toBe(true);

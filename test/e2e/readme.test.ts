@@ -13,10 +13,16 @@ const root = path.resolve(import.meta.dirname, "../..");
 const url = new URL(inject("kilnUrl"));
 const adminKey = inject("adminKey");
 
-/** The README's sh blocks in order, without the first one (npm install / npm run dev / npm test). */
+/**
+ * The README's sh blocks in order, without the first one (npm install / npm run dev / npm test) and
+ * those right after a `<!-- readme-test: skip (why) -->` line (each says which test covers it).
+ */
 function shellBlocks(markdown: string): string[] {
-  const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
-  return blocks.filter((b) => !/^npm install/m.test(b));
+  const blocks = [...markdown.matchAll(/^(<!-- readme-test: skip[^\n]*-->\n)?```sh\n([\s\S]*?)^```$/gm)];
+  return blocks
+    .filter((m) => m[1] === undefined)
+    .map((m) => m[2] ?? "")
+    .filter((b) => !/^npm install/m.test(b));
 }
 
 const PRELUDE = `set -euo pipefail
@@ -53,4 +59,5 @@ it("runs every README shell snippet, in order, without an error", { timeout: 90_
   expect(out.stdout).toMatch(/event: state\ndata: \{"runId":"run_\w+","status":"succeeded".*rf_o-1/); // the job, approved, ended (stream)
   expect(out.stdout).toContain('"nextFireAt"'); // schedule created
   expect(out.stdout).toMatch(/"url":"http:\/\/localhost:\d+\/hooks\/whk_/); // webhook endpoint
+  expect(out.stdout).toMatch(/"secret":"whsec_[^"]+"/); // a signed alert rule, its secret shown once
 });
