@@ -33,19 +33,25 @@ async function tickAtNextMinute(kiln) {
   return { slot, tickMs: performance.now() - t0, status: res.status };
 }
 
-/** The first-step start of every scheduled job of `slot`, once all `expected` have one (or 60 s passed). */
+/**
+ * The first-step start of every scheduled job of `slot`, once all `expected` have one (or 60 s
+ * passed), and `dispatchMs`: from `slot` until the last of its runs was created, which is the
+ * tick's own work (the scheduled request's round trip also waits for the Workflow starts it leaves running).
+ */
 async function firstSteps(kiln, slot, expected) {
   const until = Date.now() + 60_000;
   for (;;) {
     const page = await call(kiln, "GET", `/v1/runs?trigger=schedule&limit=200&since=${new Date(slot).toISOString()}`);
-    const ids = (page.body?.items ?? []).map((r) => r.id);
+    const items = page.body?.items ?? [];
+    const ids = items.map((r) => r.id);
+    const dispatchMs = Math.max(0, ...items.map((r) => Date.parse(r.createdAt) - slot));
     const starts = [];
     for (const id of ids) {
       const job = await call(kiln, "GET", `/v1/jobs/${id}`);
       const first = job.body?.steps?.[0];
       if (first) starts.push(first.startedAt - slot);
     }
-    if (starts.length >= expected || Date.now() > until) return { runs: ids.length, starts: starts.sort((a, b) => a - b) };
+    if (starts.length >= expected || Date.now() > until) return { runs: ids.length, dispatchMs, starts: starts.sort((a, b) => a - b) };
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }
@@ -96,40 +102,36 @@ export async function benchScheduleTick(ctx) {
     ctx.log(`${phase}: waiting for the next minute boundary`);
     const tick = await tickAtNextMinute(kiln);
     if (tick.status !== 200) failures.push(`the scheduled endpoint answered ${tick.status}`);
-    const { runs, starts } = await firstSteps(kiln, tick.slot, due);
+    const { runs, dispatchMs, starts } = await firstSteps(kiln, tick.slot, due);
     if (runs !== due) failures.push(`${phase}: ${due} schedules were due, ${runs} runs started`);
-    measurements[phase] = {
-      stored: phase === "alone" ? due : due + IDLE,
-      tickMs: tick.tickMs,
-      runs,
-      p50: quantile(starts, 0.5),
-      p99: quantile(starts, 0.99),
-    };
-    ctx.log(
-      `${phase}: tick ${ms(tick.tickMs)}, ${runs} runs, first step p50 ${ms(measurements[phase].p50)} p99 ${ms(measurements[phase].p99)}`,
-    );
+    const stored = phase === "alone" ? due : due + IDLE;
+    const m = { stored, dispatchMs, roundTripMs: tick.tickMs, runs, p50: quantile(starts, 0.5), p99: quantile(starts, 0.99) };
+    measurements[phase] = m;
+    ctx.log(`${phase}: runs created ${ms(dispatchMs)} after the slot, round trip ${ms(tick.tickMs)}, first step p50 ${ms(m.p50)}`);
   }
   const a = measurements.alone;
   const b = measurements["among idle"];
-  const rows = [["", "stored", "tick", "runs", "→ first step p50", "p99", "bar (tick)", "verdict"]];
+  const rows = [["", "stored", "tick (runs created)", "round trip", "runs", "→ first step p50", "p99", "bar (tick)", "verdict"]];
   for (const [label, m] of Object.entries(measurements))
     rows.push([
       label,
       String(m.stored),
-      ms(m.tickMs),
+      ms(m.dispatchMs),
+      ms(m.roundTripMs),
       String(m.runs),
       ms(m.p50),
       ms(m.p99),
       `< ${BAR_TICK_MS} ms`,
-      m.tickMs < BAR_TICK_MS ? "within" : "OVER",
+      m.dispatchMs < BAR_TICK_MS ? "within" : "OVER",
     ]);
   const summary = [
     `Schedule tick: ${due} schedules due in one minute, alone and among ${IDLE} idle ones; each tick fired at a minute boundary.`,
     "",
     table(rows),
     "",
-    `Tick with ${IDLE} idle schedules / without: ${ratio(b.tickMs / a.tickMs)} (the due query reads only due rows through an index).`,
-    "The tick's time is the scheduled request's round trip under wrangler dev; first-step times are from scheduledTime.",
+    `Tick with ${IDLE} idle schedules / without: ${ratio(b.dispatchMs / a.dispatchMs)} (the due query reads only due rows through an index).`,
+    "The tick's time runs from scheduledTime until its last run was created; the round trip under wrangler dev also",
+    "waits for the Workflow starts the tick leaves running. First-step times are from scheduledTime.",
   ].join("\n");
   return { name: "schedule-tick", measurements, failures, summary };
 }

@@ -28,7 +28,8 @@ function entriesFor(text: string, session: Session, functions: string[]): Entry[
     out.push({ label: q, hint: "Run", href: `/runs/${q}` }, { label: q, hint: "Job", href: `/jobs/${q}` });
   }
   for (const n of NAV)
-    if ((n.scope === undefined || hasScope(session, n.scope)) && n.label.toLowerCase().includes(q)) out.push({ label: n.label, hint: "Page", href: n.href });
+    if ((n.scope === undefined || hasScope(session, n.scope)) && n.label.toLowerCase().includes(q))
+      out.push({ label: n.label, hint: "Page", href: n.href });
   for (const f of functions) if (f.includes(q)) out.push({ label: f, hint: "Function", href: `/functions/${encodeURIComponent(f)}` });
   return out.slice(0, 12);
 }
