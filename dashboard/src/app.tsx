@@ -18,6 +18,7 @@ import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
+import { SchedulePage } from "./pages/schedule-page";
 import { SchedulesPage } from "./pages/schedules-page";
 import { SecretsPage } from "./pages/secrets-page";
 import { SignIn } from "./pages/sign-in";
@@ -64,6 +65,8 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
   const hook = match("/webhooks/:id", path);
   if (hook) return <WebhookPage key={hook.id} id={hook.id!} session={session} />;
   if (match("/schedules", path)) return <SchedulesPage session={session} />;
+  const sched = match("/schedules/:id", path);
+  if (sched) return <SchedulePage key={sched.id} id={sched.id!} session={session} />;
   if (match("/alerts", path)) return <AlertsPage session={session} />;
   return (
     <Empty>

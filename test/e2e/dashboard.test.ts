@@ -200,8 +200,9 @@ describe("dashboard", () => {
     await page.getByLabel(/Cron expression/).fill("0 9 * * 1-5");
     await page.getByLabel(/Time zone/).fill("Europe/Berlin");
     const preview = page.getByRole("region", { name: "Next fire times" }).locator("time");
-    await expect.poll(() => preview.count()).toBe(5);
-    for (const t of await preview.allTextContents()) expect(t).toMatch(/T09:00:00(\.000)?\+0[12]:00$/);
+    // The preview follows the zone as it is typed: wait for Berlin's, not the UTC one before it.
+    const berlin = (times: string[]) => times.length === 5 && times.every((t) => /T09:00:00(\.000)?\+0[12]:00$/.test(t));
+    await expect.poll(async () => berlin(await preview.allTextContents())).toBe(true);
     await page.getByLabel("Input (JSON)").fill('{"name":"Ada"}');
     await page.getByRole("button", { name: "Create schedule" }).click();
     const row = page.getByRole("table", { name: "Schedules" }).getByRole("row", { name: /morning-greet/ });
@@ -209,6 +210,16 @@ describe("dashboard", () => {
     await row.getByRole("button", { name: "Pause morning-greet" }).click();
     await expect.poll(() => row.getByRole("button", { name: "Resume morning-greet" }).count()).toBe(1);
     await screenshot(page, "schedules");
+    // Its page: facts, run now, and the run in its history with a link to the job.
+    await row.getByRole("link", { name: "morning-greet" }).click();
+    await page.getByRole("heading", { name: "morning-greet", level: 1 }).waitFor();
+    expect(await page.getByTestId("schedule-next").textContent()).toBe("paused");
+    await page.getByRole("button", { name: "Run now" }).click();
+    const history = page.getByRole("table", { name: "Schedule history" });
+    await expect.poll(() => history.getByRole("row").count()).toBe(2);
+    expect(await history.getByRole("row").nth(1).textContent()).toContain("run now");
+    await expect.poll(async () => (await page.getByTestId("schedule-counts").textContent()) ?? "").toMatch(/(queued|running|succeeded) 1/);
+    await screenshot(page, "schedule-page");
   });
 
   it("shows the audit log with filters and Load more, readable at phone width and in dark mode", async () => {

@@ -76,6 +76,8 @@ describe("schedules API", () => {
     const detail = await json(await api(`/v1/schedules/${id}`));
     expect(detail.recentRuns).toEqual([expect.objectContaining({ id: started.id, trigger: "manual" })]);
     expect(detail.recentRuns[0].url).toMatch(new RegExp(`/v1/jobs/${started.id}$`));
+    expect(detail.counts.capped).toBe(false);
+    expect(Object.values(detail.counts.byStatus)).toEqual([1]);
     // The runs and jobs lists filter by schedule.
     await api("/v1/jobs", { body: { function: "sched-summarize", input: { repo: "x/y" } } });
     for (const list of ["/v1/runs", "/v1/jobs"]) {

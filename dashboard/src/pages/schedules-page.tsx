@@ -164,7 +164,9 @@ function SchedulesTable({ schedules, canWrite, onChanged, onNotice }: TableProps
           <tbody>
             {schedules.map((s) => (
               <tr key={s.id}>
-                <td>{s.name}</td>
+                <td>
+                  <Link href={`/schedules/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+                </td>
                 <td data-label="Function">
                   <Link href={`/functions/${encodeURIComponent(s.function)}`}>{s.function}</Link>
                 </td>

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
+import { RunsQuery } from "../../lib/contracts/runs";
 import {
   CreateScheduleRequest,
   ListSchedulesQuery,
@@ -18,6 +19,7 @@ import {
 import { canTouchFunction } from "../../lib/domain/access";
 import { isoInZone, nextFireAt, nextSlots, parseCron } from "../../lib/domain/schedule-slots";
 import { type ActiveFunction, getActiveFunction } from "../../lib/infra/db/functions.repo";
+import { countRunsByStatus } from "../../lib/infra/db/runs.repo";
 import {
   countSchedules,
   deleteSchedule,
@@ -161,7 +163,10 @@ export const schedulesRoutes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const row = await scheduleFor(c, "schedules:read");
-    const runs = await recentScheduleRuns(c.get("db"), row.functionName, row.id);
+    const [runs, counted] = await Promise.all([
+      recentScheduleRuns(c.get("db"), row.functionName, row.id),
+      countRunsByStatus(c.get("db"), RunsQuery.parse({ function: row.functionName, schedule: row.id }), null),
+    ]);
     const origin = new URL(c.req.url).origin;
     const recentRuns = runs.map((r) => ({
       id: r.id,
@@ -170,7 +175,8 @@ export const schedulesRoutes = new Hono<AppEnv>()
       createdAt: new Date(r.createdAt).toISOString(),
       url: `${origin}/v1/jobs/${r.id}`,
     }));
-    return c.json({ ...scheduleView(row), recentRuns });
+    const counts = { byStatus: counted.counts, capped: counted.capped };
+    return c.json({ ...scheduleView(row), recentRuns, counts } satisfies ScheduleDetail);
   })
   .patch("/:id", async (c) => {
     const row = await scheduleFor(c, "schedules:write");

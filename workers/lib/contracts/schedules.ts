@@ -95,5 +95,9 @@ export const ScheduleView = z.object({
 export type ScheduleView = z.infer<typeof ScheduleView>;
 
 /** `GET /v1/schedules/:id`: the list item plus its most recent runs. */
-export const ScheduleDetail = ScheduleView.extend({ recentRuns: z.array(ScheduleRunView) });
+export const ScheduleDetail = ScheduleView.extend({
+  recentRuns: z.array(ScheduleRunView),
+  /** Its runs (slots and run-now) per status, over its newest 10,000 at most (`capped`). */
+  counts: z.object({ byStatus: z.record(z.string(), z.number()), capped: z.boolean() }),
+});
 export type ScheduleDetail = z.infer<typeof ScheduleDetail>;
