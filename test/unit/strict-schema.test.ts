@@ -135,6 +135,17 @@ describe("a strict caller's nulls", () => {
     expect(input).toEqual({ shapes: [{ shape: { kind: "rect", w: 1, h: 2 } }], user: { name: "a", address: { city: "b" } } });
   });
 
+  it("leave an input with no such null as it is, without copying it (the tool call path)", () => {
+    const schema = toSchema(z.object({ shapes: z.array(VARIED.union as z.ZodType), user: (VARIED.nested as z.ZodObject).shape.user }));
+    const value = { shapes: [{ shape: { kind: "rect", w: 1, h: 2 } }], user: { name: "a", address: { city: "b" } } };
+    expect(dropAbsentNulls(schema, value)).toBe(value);
+    const withNull = { ...value, user: { name: "a", address: { city: "b", zip: null } } };
+    const out = dropAbsentNulls(schema, withNull) as typeof value;
+    expect(out).not.toBe(withNull);
+    expect(out.shapes).toBe(withNull.shapes);
+    expect(withNull.user.address).toEqual({ city: "b", zip: null });
+  });
+
   it("keep a __proto__ key as data", () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "q": "x"}');
     const out = dropAbsentNulls(toSchema(z.object({ q: z.string() })), value) as Record<string, unknown>;

@@ -3,7 +3,8 @@
  * and sends null for an optional one it means to leave out. Kiln's rule, applied to every tool
  * call (the call does not say which catalog its caller read): a null for a property that the
  * function's schema leaves optional and that does not accept null means "absent". A null the
- * schema accepts stays null. Pure; returns a new value and never mutates the input.
+ * schema accepts stays null. Pure; never mutates the input, and returns it as it is (no copy) when
+ * nothing in it was dropped, which is every call that sends no such null.
  */
 
 import type { Schema } from "./schema-walk";
@@ -26,7 +27,9 @@ function branchFor(branches: unknown[], value: Node): Node | undefined {
 export function dropAbsentNulls(schema: Schema, value: unknown): unknown {
   if (typeof schema === "boolean") return value;
   if (Array.isArray(value)) {
-    return isNode(schema.items) ? value.map((v) => dropAbsentNulls(schema.items as Schema, v)) : value;
+    if (!isNode(schema.items)) return value;
+    const mapped = value.map((v) => dropAbsentNulls(schema.items as Schema, v));
+    return mapped.every((v, i) => v === value[i]) ? value : mapped;
   }
   if (!isNode(value)) return value;
   const union = [...(Array.isArray(schema.anyOf) ? schema.anyOf : []), ...(Array.isArray(schema.oneOf) ? schema.oneOf : [])];
@@ -37,10 +40,15 @@ export function dropAbsentNulls(schema: Schema, value: unknown): unknown {
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   // Object.fromEntries defines own properties, so a "__proto__" key stays data, as JSON.parse made it.
   const kept: [string, unknown][] = [];
+  let changed = false;
   for (const [key, v] of Object.entries(value)) {
     const sub = Object.hasOwn(props, key) ? (props[key] as Schema) : undefined;
     if (sub === undefined) kept.push([key, v]);
-    else if (v !== null || required.has(key) || admitsNull(sub)) kept.push([key, dropAbsentNulls(sub, v)]);
+    else if (v !== null || required.has(key) || admitsNull(sub)) {
+      const next = dropAbsentNulls(sub, v);
+      changed ||= next !== v;
+      kept.push([key, next]);
+    } else changed = true;
   }
-  return Object.fromEntries(kept);
+  return changed ? Object.fromEntries(kept) : value;
 }
