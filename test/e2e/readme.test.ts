@@ -59,5 +59,6 @@ it("runs every README shell snippet, in order, without an error", { timeout: 90_
   expect(out.stdout).toMatch(/event: state\ndata: \{"runId":"run_\w+","status":"succeeded".*rf_o-1/); // the job, approved, ended (stream)
   expect(out.stdout).toContain('"nextFireAt"'); // schedule created
   expect(out.stdout).toMatch(/"url":"http:\/\/localhost:\d+\/hooks\/whk_/); // webhook endpoint
-  expect(out.stdout).toMatch(/"secret":"whsec_[^"]+"/); // a signed alert rule, its secret shown once
+  expect(out.stdout).toMatch(/\{"id":"alrt_\w+"[^\n]*"format":"standard"[^\n]*"secret":"whsec_[^"]+"/); // a signed alert rule, its secret once
+  expect(out.stdout).toMatch(/\{"items":\[\],"nextCursor":null\}/); // its deliveries, none yet
 });
