@@ -220,6 +220,20 @@ describe("dashboard", () => {
     expect(await history.getByRole("row").nth(1).textContent()).toContain("run now");
     await expect.poll(async () => (await page.getByTestId("schedule-counts").textContent()) ?? "").toMatch(/(queued|running|succeeded) 1/);
     await screenshot(page, "schedule-page");
+    // At phone width in dark mode: no sideways scroll, the history's status still on screen.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const look = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      badgeRight: document.querySelector("table[aria-label='Schedule history'] .badge")!.getBoundingClientRect().right,
+      page: (getComputedStyle(document.documentElement).backgroundColor.match(/\d+/g) ?? []).slice(0, 3).map(Number),
+    }));
+    expect(look.overflow).toBeLessThanOrEqual(0);
+    expect(look.badgeRight).toBeLessThanOrEqual(390);
+    expect(look.page.reduce((a, b) => a + b, 0) / 3).toBeLessThan(80);
+    await screenshot(page, "schedule-page-phone-dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("shows the audit log with filters and Load more, readable at phone width and in dark mode", async () => {
