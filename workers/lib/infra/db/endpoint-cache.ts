@@ -8,6 +8,7 @@
  * target function or event filter. Unknown ids are never cached (random ids cannot fill it).
  */
 import { type Keyring, unseal } from "../sealing";
+import { TtlCache } from "../ttl-cache";
 import type { Db } from "./functions.repo";
 import { type Endpoint, getEndpoint } from "./webhooks.repo";
 
@@ -22,7 +23,7 @@ export interface VerifyingEndpoint {
   cached: boolean;
 }
 
-const entries = new Map<string, { loadedAt: number; value: Promise<VerifyingEndpoint | null> }>();
+const entries = new TtlCache<Promise<VerifyingEndpoint | null>>(ENDPOINT_CACHE_MS, MAX_ENTRIES);
 
 async function load(db: Db, ring: () => Promise<Keyring>, id: string): Promise<VerifyingEndpoint | null> {
   const endpoint = await getEndpoint(db, id);
@@ -46,19 +47,18 @@ export async function endpointForDelivery(
   now: number,
   fresh = false,
 ): Promise<VerifyingEndpoint | null> {
-  const hit = entries.get(id);
-  if (!fresh && hit && now - hit.loadedAt < ENDPOINT_CACHE_MS) {
+  const hit = fresh ? undefined : entries.get(id, now);
+  if (hit) {
     const value = await hit.value;
     return value && { ...value, cached: true };
   }
   const value = load(db, ring, id);
-  entries.set(id, { loadedAt: now, value });
+  entries.set(id, value, now);
   const found = await value.catch((error: unknown) => {
     entries.delete(id);
     throw error;
   });
   if (!found) entries.delete(id);
-  while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   return found;
 }
 

@@ -6,6 +6,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Manifest } from "../../contracts/functions";
 import { FunctionEnv } from "../../contracts/secrets";
+import { TtlCache } from "../ttl-cache";
 import { functions, functionVersions } from "./schema";
 
 export type Db = ReturnType<typeof database>;
@@ -25,8 +26,8 @@ export interface ActiveFunction {
   env: FunctionEnv;
 }
 
-const CACHE_TTL_MS = 5_000;
-const activeCache = new Map<string, { at: number; value: ActiveFunction | null }>();
+/** Unknown names are cached too (as null), so the bound matters: callers choose the names. */
+const activeCache = new TtlCache<ActiveFunction | null>(5_000, 2_000);
 
 /** Drops the cached active version of a function (after a deploy, rollback or configuration change). */
 export function forgetActive(name: string): void {
@@ -34,8 +35,8 @@ export function forgetActive(name: string): void {
 }
 
 export async function getActiveFunction(db: Db, name: string, now = Date.now()): Promise<ActiveFunction | null> {
-  const hit = activeCache.get(name);
-  if (hit && now - hit.at < CACHE_TTL_MS) return hit.value;
+  const hit = activeCache.get(name, now);
+  if (hit) return hit.value;
   const row = await db
     .select({
       functionId: functions.id,
@@ -50,7 +51,7 @@ export async function getActiveFunction(db: Db, name: string, now = Date.now()):
     .where(eq(functions.name, name))
     .get();
   const value = row ? { ...row, manifest: Manifest.parse(JSON.parse(row.manifest)), env: FunctionEnv.parse(JSON.parse(row.env)) } : null;
-  activeCache.set(name, { at: now, value });
+  activeCache.set(name, value, now);
   return value;
 }
 
