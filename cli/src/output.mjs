@@ -1,10 +1,15 @@
 /**
  * What the CLI prints: JSON for scripts (`--json`), readable text with colours otherwise
- * (picocolors turns them off under NO_COLOR and when stdout is not a terminal), and the run
+ * (off under NO_COLOR and when stdout is not a terminal, on with FORCE_COLOR), and the run
  * tree of `kiln runs get`. The formatting functions are pure. Imports picocolors and nanospinner.
  */
 import { createSpinner } from "nanospinner";
-import pc from "picocolors";
+import { createColors } from "picocolors";
+
+// picocolors' own default also colours whenever a `CI` variable is set, even into a pipe or file,
+// so the choice is made here: a terminal, or FORCE_COLOR, and never under NO_COLOR.
+const env = process.env;
+const pc = createColors(!("NO_COLOR" in env) && ("FORCE_COLOR" in env || Boolean(process.stdout.isTTY)));
 
 export { pc };
 
