@@ -219,6 +219,7 @@ describe("dashboard", () => {
     await expect.poll(() => history.getByRole("row").count()).toBe(2);
     expect(await history.getByRole("row").nth(1).textContent()).toContain("run now");
     await expect.poll(async () => (await page.getByTestId("schedule-counts").textContent()) ?? "").toMatch(/(queued|running|succeeded) 1/);
+    expect(await page.getByTestId("schedule-skipped").textContent()).toBe("0");
     await screenshot(page, "schedule-page");
     // At phone width in dark mode: no sideways scroll, the history's status still on screen.
     await page.emulateMedia({ colorScheme: "dark" });
@@ -234,6 +235,9 @@ describe("dashboard", () => {
     await screenshot(page, "schedule-page-phone-dark");
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize({ width: 1280, height: 900 });
+    // Back in the list, the run now is the schedule's last run, linked to its job.
+    await page.getByRole("link", { name: "Schedules" }).click();
+    await expect.poll(() => row.getByRole("link", { name: /^Last run of morning-greet: (queued|running|succeeded)$/ }).count()).toBe(1);
   });
 
   it("shows the audit log with filters and Load more, readable at phone width and in dark mode", async () => {

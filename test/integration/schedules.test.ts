@@ -60,7 +60,7 @@ describe("schedules API", () => {
     expect(resumed).toMatchObject({ paused: false, nextFireAt: expect.stringMatching(/T07:30:00/) });
 
     const detail = await json(await api(`/v1/schedules/${created.id}`));
-    expect(detail).toMatchObject({ id: created.id, recentRuns: [] });
+    expect(detail).toMatchObject({ id: created.id, recentRuns: [], lastRun: null });
 
     expect((await api(`/v1/schedules/${created.id}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await api(`/v1/schedules/${created.id}`), 404, "not_found");
@@ -75,6 +75,7 @@ describe("schedules API", () => {
     expect(res.status, JSON.stringify(started)).toBe(202);
     const detail = await json(await api(`/v1/schedules/${id}`));
     expect(detail.recentRuns).toEqual([expect.objectContaining({ id: started.id, trigger: "manual" })]);
+    expect(detail).toMatchObject({ lastRun: { id: started.id }, skippedSlots: 0 });
     expect(detail.recentRuns[0].url).toMatch(new RegExp(`/v1/jobs/${started.id}$`));
     expect(detail.counts.capped).toBe(false);
     expect(Object.values(detail.counts.byStatus)).toEqual([1]);

@@ -67,7 +67,12 @@ export default defineFunction({ input: z.object({}), async run(_, ctx) { await c
     await tick(first + 2 * HOUR);
     const runs = await slotRuns(id);
     expect(runs).toHaveLength(2);
+    // The dropped slot is counted, and the list shows the newest run's status.
+    const listed = (await json(await api("/v1/schedules?function=sched-slow"))).items.find((s: any) => s.id === id);
+    expect(listed).toMatchObject({ skippedSlots: 1, lastRun: { id: runs[0].id, status: expect.any(String) } });
     await api(`/v1/jobs/${runs[0].id}/cancel`, { method: "POST" });
+    const after = (await json(await api("/v1/schedules?function=sched-slow"))).items.find((s: any) => s.id === id);
+    expect(after.lastRun).toMatchObject({ id: runs[0].id, status: "cancelled" });
   });
 
   it("overlap buffer_one holds the newest slot while a run is live and starts it once that run ended", async () => {

@@ -173,14 +173,28 @@ describe("overlap with a live run", () => {
   const at = t("2026-05-01T05:00:00Z");
   const s = (overlap: ScheduleState["overlap"]) => state("0 * * * *", "UTC", t("2026-05-01T04:00:00Z"), { overlap });
   it("skip drops the slot, allow fires it, buffer_one holds it until the run ends", () => {
-    expect(planTick(s("skip"), at, true)).toMatchObject({ fire: [], lastSlotAt: at, pendingSlotAt: null });
-    expect(planTick(s("allow"), at, true).fire).toEqual([at]);
+    expect(planTick(s("skip"), at, true)).toMatchObject({ fire: [], lastSlotAt: at, pendingSlotAt: null, skipped: 1 });
+    expect(planTick(s("allow"), at, true)).toMatchObject({ fire: [at], skipped: 0 });
     const held = planTick(s("buffer_one"), at, true);
-    expect(held).toMatchObject({ fire: [], pendingSlotAt: at, nextFireAt: at + 60_000 });
+    expect(held).toMatchObject({ fire: [], pendingSlotAt: at, nextFireAt: at + 60_000, skipped: 0 });
     // Still live a minute later: still held; once it ended: fired.
     const later = { ...s("buffer_one"), lastSlotAt: held.lastSlotAt, pendingSlotAt: held.pendingSlotAt };
-    expect(planTick(later, at + 60_000, true)).toMatchObject({ fire: [], pendingSlotAt: at });
+    expect(planTick(later, at + 60_000, true)).toMatchObject({ fire: [], pendingSlotAt: at, skipped: 0 });
     expect(planTick(later, at + 120_000, false)).toMatchObject({ fire: [at], pendingSlotAt: null, nextFireAt: t("2026-05-01T06:00:00Z") });
+    // Still live at the next slot: the newer slot is held and the older one is counted as skipped.
+    expect(planTick(later, t("2026-05-01T06:00:00Z"), true)).toMatchObject({
+      fire: [],
+      pendingSlotAt: t("2026-05-01T06:00:00Z"),
+      skipped: 1,
+    });
+  });
+
+  it("counts the slots a catch-up policy drops", () => {
+    const gap = (catchUp: ScheduleState["catchUp"]) => state("0 * * * *", "UTC", t("2026-05-01T00:00:00Z"), { catchUp, overlap: "allow" });
+    const late = t("2026-05-01T05:10:00Z");
+    expect(planTick(gap("all"), late, false)).toMatchObject({ skipped: 0 });
+    expect(planTick(gap("latest"), late, false)).toMatchObject({ fire: [t("2026-05-01T05:00:00Z")], skipped: 4 });
+    expect(planTick(gap("skip"), late, false)).toMatchObject({ fire: [], skipped: 5 });
   });
 });
 

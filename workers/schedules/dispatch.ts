@@ -29,17 +29,18 @@ export function scheduleState(row: ScheduleRow, cron: Cron): ScheduleState {
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
-async function fireSlot(env: Env, ctx: Ctx, db: Db, fn: ActiveFunction, row: ScheduleRow, slot: number): Promise<boolean> {
+/** The slot's run id if this call created it, else null (the slot already had its run). */
+async function fireSlot(env: Env, ctx: Ctx, db: Db, fn: ActiveFunction, row: ScheduleRow, slot: number): Promise<string | null> {
   const input: unknown = JSON.parse(row.input);
   try {
-    const { created } = await startJob(env, ctx, db, fn, input, {
+    const { run, created } = await startJob(env, ctx, db, fn, input, {
       trigger: "schedule",
       idempotencyKey: scheduleRunKey(row.id, new Date(slot).toISOString()),
     });
-    return created;
+    return created ? run.id : null;
   } catch (e) {
     // The slot already started with the input of before a PATCH: that run is this slot's one run.
-    if (e instanceof AppError && e.status === 409) return false;
+    if (e instanceof AppError && e.status === 409) return null;
     throw e;
   }
 }
@@ -64,10 +65,20 @@ async function dispatchOne(env: Env, ctx: Ctx, db: Db, row: ScheduleRow, now: nu
   const live = fn !== null && row.overlap !== "allow" && (await hasLiveRun(db, fn.functionId, row.id));
   const plan = planTick(scheduleState(row, parsed.cron), now, live);
   let started = 0;
+  let lastRunId: string | null = null;
+  let skipped = plan.skipped;
   const why = plan.fire.length === 0 ? null : cannotFire(fn, row);
-  if (why) console.warn(JSON.stringify({ msg: "schedule slots skipped", scheduleId: row.id, slots: plan.fire.length, why }));
-  else if (fn) for (const slot of plan.fire) if (await fireSlot(env, ctx, db, fn, row, slot)) started++;
-  await advanceSchedule(db, row, plan);
+  if (why) {
+    console.warn(JSON.stringify({ msg: "schedule slots skipped", scheduleId: row.id, slots: plan.fire.length, why }));
+    skipped += plan.fire.length;
+  } else if (fn) {
+    for (const slot of plan.fire) {
+      const runId = await fireSlot(env, ctx, db, fn, row, slot);
+      if (runId) [started, lastRunId] = [started + 1, runId];
+    }
+  }
+  const { lastSlotAt, pendingSlotAt, nextFireAt } = plan;
+  await advanceSchedule(db, row, { lastSlotAt, pendingSlotAt, nextFireAt, skipped, lastRunId });
   return started;
 }
 

@@ -239,8 +239,18 @@ function registerSchedules(program) {
       const rows = items(await c.get("/v1/schedules"));
       emit(opts, rows, () =>
         table(
-          ["ID", "NAME", "FUNCTION", "CRON", "ZONE", "PAUSED", "NEXT"],
-          rows.map((s) => [s.id, s.name, s.function, s.cron, s.timezone, String(s.paused), isoTime(s.nextFireAt) ?? ""]),
+          ["ID", "NAME", "FUNCTION", "CRON", "ZONE", "PAUSED", "NEXT", "LAST RUN", "SKIPPED"],
+          rows.map((s) => [
+            s.id,
+            s.name,
+            s.function,
+            s.cron,
+            s.timezone,
+            String(s.paused),
+            isoTime(s.nextFireAt) ?? "",
+            s.lastRun?.status ?? "",
+            String(s.skippedSlots ?? 0),
+          ]),
         ),
       );
     }),

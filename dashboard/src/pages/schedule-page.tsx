@@ -80,6 +80,9 @@ function ScheduleFacts({ s }: { s: ScheduleDetail }) {
       </Fact>
       <Fact term="Overlap">{s.overlap}</Fact>
       <Fact term="Catch-up">{s.catchUp}</Fact>
+      <Fact term="Skipped slots" testId="schedule-skipped">
+        {s.skippedSlots}
+      </Fact>
       {s.jitterMs > 0 && <Fact term="Jitter">{s.jitterMs} ms</Fact>}
       {s.endAt && <Fact term="Ends">{dateTime(s.endAt)}</Fact>}
     </dl>

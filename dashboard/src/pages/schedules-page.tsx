@@ -1,7 +1,7 @@
 /**
- * Schedules: the list with each next fire time (in the schedule's zone), pause/resume, run now and
- * delete; a form whose preview shows the next 5 fire times as the expression is typed. Writes need
- * schedules:write; the list needs schedules:read.
+ * Schedules: the list with each next fire time (in the schedule's zone) and the status of its newest
+ * run, pause/resume, run now and delete; a form whose preview shows the next 5 fire times as the
+ * expression is typed. Writes need schedules:write; the list needs schedules:read.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, type ScheduleView, type Session } from "../api";
@@ -9,6 +9,7 @@ import { ConfirmButton } from "../components/confirm-button";
 import { FieldError, issueAt } from "../components/form-error";
 import { hasScope } from "../components/layout";
 import { Empty, ErrorBox, Loading, Notice } from "../components/states";
+import { StatusBadge } from "../components/status-badge";
 import { useAsync } from "../lib/use-async";
 import { Link } from "../router";
 
@@ -154,6 +155,7 @@ function SchedulesTable({ schedules, canWrite, onChanged, onNotice }: TableProps
               <th scope="col">Function</th>
               <th scope="col">Cron</th>
               <th scope="col">Next fire</th>
+              <th scope="col">Last run</th>
               {canWrite && (
                 <th scope="col">
                   <span class="sr-only">Actions</span>
@@ -175,6 +177,15 @@ function SchedulesTable({ schedules, canWrite, onChanged, onNotice }: TableProps
                 </td>
                 <td data-label="Next fire">
                   {s.paused ? <span class="muted">paused</span> : (s.nextFireAt ?? <span class="muted">ended</span>)}
+                </td>
+                <td data-label="Last run">
+                  {s.lastRun ? (
+                    <Link href={`/jobs/${encodeURIComponent(s.lastRun.id)}`} aria-label={`Last run of ${s.name}: ${s.lastRun.status}`}>
+                      <StatusBadge status={s.lastRun.status} />
+                    </Link>
+                  ) : (
+                    <span class="muted">none yet</span>
+                  )}
                 </td>
                 {canWrite && (
                   <td class="row-actions">

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { startJob } from "../../jobs/start-job";
-import { RunsQuery } from "../../lib/contracts/runs";
+import { type RunStatus, RunsQuery } from "../../lib/contracts/runs";
 import {
   CreateScheduleRequest,
   ListSchedulesQuery,
@@ -25,6 +25,7 @@ import {
   deleteSchedule,
   getSchedule,
   insertSchedule,
+  lastRunsOf,
   listSchedules,
   recentScheduleRuns,
   type ScheduleRow,
@@ -62,8 +63,11 @@ async function scheduleFor(c: Context<AppEnv>, scope: "schedules:read" | "schedu
   return row;
 }
 
-function scheduleView(r: ScheduleRow): ScheduleView {
+type LastRuns = Awaited<ReturnType<typeof lastRunsOf>>;
+
+function scheduleView(r: ScheduleRow, last: LastRuns): ScheduleView {
   const at = (ms: number | null) => (ms === null ? null : isoInZone(ms, r.timezone));
+  const lastRun = r.lastRunId ? last.get(r.lastRunId) : undefined;
   return {
     id: r.id,
     name: r.name,
@@ -78,10 +82,21 @@ function scheduleView(r: ScheduleRow): ScheduleView {
     paused: r.paused,
     nextFireAt: r.paused ? null : at(r.nextFireAt),
     lastSlotAt: isoInZone(r.lastSlotAt, r.timezone),
+    skippedSlots: r.skippedSlots,
+    lastRun: lastRun ? { id: lastRun.id, status: lastRun.status as RunStatus, createdAt: new Date(lastRun.createdAt).toISOString() } : null,
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
   };
 }
+
+/** Views of a page of schedules, with the status of each one's newest run (one query). */
+async function scheduleViews(c: Context<AppEnv>, rows: ScheduleRow[]): Promise<ScheduleView[]> {
+  const last = await lastRunsOf(c.get("db"), rows);
+  return rows.map((r) => scheduleView(r, last));
+}
+
+const oneView = async (c: Context<AppEnv>, row: ScheduleRow): Promise<ScheduleView> =>
+  scheduleView(row, await lastRunsOf(c.get("db"), [row]));
 
 /** The stored row a PATCH makes; a new expression, zone or jitter starts its series from now. */
 async function patched(c: Context<AppEnv>, row: ScheduleRow, req: UpdateScheduleRequest, now: number): Promise<Partial<ScheduleRow>> {
@@ -124,7 +139,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const only = q.function !== undefined ? [q.function] : allowed;
     const rows = await listSchedules(c.get("db"), { only, cursor: q.cursor, limit: q.limit });
     const nextCursor = rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null;
-    return c.json({ items: rows.map(scheduleView), nextCursor });
+    return c.json({ items: await scheduleViews(c, rows), nextCursor });
   })
   .post("/", async (c) => {
     authorize(c, "schedules:write");
@@ -159,7 +174,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
       updatedAt: now,
     });
     await audit(c, "schedule.create", id, { function: functionName, cron: req.cron, timezone: req.timezone });
-    return c.json(scheduleView(row), 201);
+    return c.json(await oneView(c, row), 201);
   })
   .get("/:id", async (c) => {
     const row = await scheduleFor(c, "schedules:read");
@@ -176,7 +191,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
       url: `${origin}/v1/jobs/${r.id}`,
     }));
     const counts = { byStatus: counted.counts, capped: counted.capped };
-    return c.json({ ...scheduleView(row), recentRuns, counts } satisfies ScheduleDetail);
+    return c.json({ ...(await oneView(c, row)), recentRuns, counts } satisfies ScheduleDetail);
   })
   .patch("/:id", async (c) => {
     const row = await scheduleFor(c, "schedules:write");
@@ -184,7 +199,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const updated = await updateSchedule(c.get("db"), row.id, await patched(c, row, req, Date.now()));
     if (!updated) throw notFound(`schedule "${row.id}"`);
     await audit(c, "schedule.update", row.id, { fields: Object.keys(req) });
-    return c.json(scheduleView(updated));
+    return c.json(await oneView(c, updated));
   })
   .delete("/:id", async (c) => {
     const row = await scheduleFor(c, "schedules:write");
@@ -197,7 +212,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const row = await scheduleFor(c, "schedules:write");
     const updated = await updateSchedule(c.get("db"), row.id, { paused: true, updatedAt: Date.now() });
     await audit(c, "schedule.pause", row.id);
-    return c.json(scheduleView(updated ?? row));
+    return c.json(await oneView(c, updated ?? row));
   })
   .post("/:id/resume", async (c) => {
     const row = await scheduleFor(c, "schedules:write");
@@ -207,7 +222,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
     const next = nextFireAt({ id: row.id, cron, jitterMs: row.jitterMs, endAt: row.endAt }, row.lastSlotAt);
     const updated = await updateSchedule(c.get("db"), row.id, { paused: false, nextFireAt: next, updatedAt: Date.now() });
     await audit(c, "schedule.resume", row.id);
-    return c.json(scheduleView(updated ?? row));
+    return c.json(await oneView(c, updated ?? row));
   })
   .post("/:id/trigger", async (c) => {
     const row = await scheduleFor(c, "schedules:write");
@@ -220,6 +235,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
       trigger: "manual",
       idempotencyKey: key,
     });
+    await updateSchedule(c.get("db"), row.id, { lastRunId: run.id });
     await audit(c, "schedule.trigger", row.id, { runId: run.id });
     const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${run.id}`;
     c.header("Location", statusUrl);

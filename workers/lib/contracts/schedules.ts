@@ -89,6 +89,10 @@ export const ScheduleView = z.object({
   /** ISO with the schedule zone's offset; null when paused or ended. */
   nextFireAt: z.string().nullable(),
   lastSlotAt: z.string(),
+  /** Slots the overlap or catch-up policy dropped, or that could not start (counted up to 102 per tick). */
+  skippedSlots: z.number(),
+  /** Its newest run (a slot or run now), or null before the first. */
+  lastRun: z.object({ id: z.string(), status: RunStatus, createdAt: z.string() }).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -115,6 +115,8 @@ export interface TickPlan {
   pendingSlotAt: number | null;
   /** When the next tick must look at this schedule again; null when it has ended. */
   nextFireAt: number | null;
+  /** Slots dropped by this tick (catch-up, overlap, a held slot replaced); at most MAX_CATCH_UP + 2. */
+  skipped: number;
 }
 
 /**
@@ -177,5 +179,8 @@ export function planTick(s: ScheduleState, now: number, live: boolean): TickPlan
   // Slots up to lastSlotAt are dealt with; a later one may be past but still inside its jitter.
   let next = nextFireAt(s, lastSlotAt);
   if (pendingSlotAt !== null) next = Math.min(next ?? Number.POSITIVE_INFINITY, now + TICK_MS);
-  return { fire, lastSlotAt, pendingSlotAt, nextFireAt: next };
+  const held = s.overlap === "buffer_one" && s.pendingSlotAt !== null ? [s.pendingSlotAt] : [];
+  const kept = new Set(pendingSlotAt === null ? fire : [...fire, pendingSlotAt]);
+  const skipped = new Set([...held, ...due].filter((t) => !kept.has(t))).size;
+  return { fire, lastSlotAt, pendingSlotAt, nextFireAt: next, skipped };
 }

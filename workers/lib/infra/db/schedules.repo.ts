@@ -2,7 +2,7 @@
  * Schedules in D1, and the runs they started (found by their idempotency key prefix
  * `sched:<id>:`, a range on the runs_fn_idempotency index).
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, notInArray, sql } from "drizzle-orm";
 import { TERMINAL_STATUSES } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
@@ -66,15 +66,25 @@ export async function listDueSchedules(db: Db, now: number, limit = 200): Promis
   return dueSchedulesQuery(db, now, limit);
 }
 
-/** The tick's write: only if nobody moved the schedule since it was read (a racing tick did the same work). */
+/**
+ * The tick's write: only if nobody moved the schedule since it was read (a racing tick did the same
+ * work). `skipped` is added to the counter; `lastRunId` is the newest run this tick started.
+ */
 export async function advanceSchedule(
   db: Db,
   row: ScheduleRow,
-  next: { lastSlotAt: number; pendingSlotAt: number | null; nextFireAt: number | null },
+  next: { lastSlotAt: number; pendingSlotAt: number | null; nextFireAt: number | null; skipped?: number; lastRunId?: string | null },
 ): Promise<void> {
+  const { skipped = 0, lastRunId, lastSlotAt, pendingSlotAt, nextFireAt } = next;
   await db
     .update(schedules)
-    .set(next)
+    .set({
+      lastSlotAt,
+      pendingSlotAt,
+      nextFireAt,
+      ...(skipped > 0 ? { skippedSlots: sql`${schedules.skippedSlots} + ${skipped}` } : {}),
+      ...(lastRunId ? { lastRunId } : {}),
+    })
     .where(and(eq(schedules.id, row.id), eq(schedules.updatedAt, row.updatedAt), eq(schedules.lastSlotAt, row.lastSlotAt)));
 }
 
@@ -92,6 +102,14 @@ export async function hasLiveRun(db: Db, functionId: string, scheduleId: string)
     .where(and(scheduleRuns(functionId, scheduleId), notInArray(runs.status, [...TERMINAL_STATUSES])))
     .limit(1);
   return live.length > 0;
+}
+
+/** The status of each schedule's newest run, for a page of schedules: one query by primary key. */
+export async function lastRunsOf(db: Db, rows: readonly ScheduleRow[]): Promise<Map<string, Pick<RunRow, "id" | "status" | "createdAt">>> {
+  const ids = rows.flatMap((r) => (r.lastRunId ? [r.lastRunId] : []));
+  if (ids.length === 0) return new Map();
+  const found = await db.select({ id: runs.id, status: runs.status, createdAt: runs.createdAt }).from(runs).where(inArray(runs.id, ids));
+  return new Map(found.map((r) => [r.id, r]));
 }
 
 /** A schedule's runs across every function it has targeted (the function keeps its id across versions). */

@@ -300,6 +300,10 @@ export const schedules = sqliteTable(
     lastSlotAt: integer("last_slot_at").notNull(),
     /** buffer_one: a slot held back while the previous run was live. */
     pendingSlotAt: integer("pending_slot_at"),
+    /** Slots the overlap or catch-up policy dropped, or that could not start (the target changed). */
+    skippedSlots: integer("skipped_slots").notNull().default(0),
+    /** The newest run it started (a slot or run now): the list shows its status. */
+    lastRunId: text("last_run_id"),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
