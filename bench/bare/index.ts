@@ -1,8 +1,28 @@
 /**
  * The baseline for the benchmarks: parse the JSON body, return it as JSON (tool-call); under
- * /hooks/, verify a Stripe-style signature with the bench secret and answer (webhook-ack). No
- * auth, no storage, no isolate. GET answers { ok: true } so the local server starter sees it healthy.
+ * /hooks/, verify a Stripe-style signature with the bench secret and answer (webhook-ack); under
+ * /wf, create a bare Workflow instance whose one step returns the time it started (job-start's
+ * engine baseline), and read an instance's status. No auth, no storage, no isolate. Any other GET
+ * answers { ok: true } so the local server starter sees it healthy.
  */
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+
+interface BareEnv {
+  BARE_WORKFLOW: Workflow;
+}
+
+/** One step, which records when it started: the engine's own create → first step time. */
+export class BareWorkflow extends WorkflowEntrypoint<BareEnv> {
+  override async run(_event: WorkflowEvent<unknown>, step: WorkflowStep): Promise<number> {
+    return step.do("first", async () => Date.now());
+  }
+}
+
+async function workflow(request: Request, env: BareEnv, path: string): Promise<Response> {
+  if (request.method === "POST") return Response.json({ id: (await env.BARE_WORKFLOW.create()).id });
+  const instance = await env.BARE_WORKFLOW.get(path.slice("/wf/".length));
+  return Response.json(await instance.status());
+}
 const BENCH_STRIPE_SECRET = "whsec_kiln_bench_0123456789abcdef"; // bench/webhook-ack.mjs signs with it
 const encoder = new TextEncoder();
 
@@ -23,9 +43,11 @@ async function verifyStripe(request: Request): Promise<Response> {
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, env: BareEnv): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (path === "/wf" || path.startsWith("/wf/")) return workflow(request, env, path);
     if (request.method !== "POST") return Response.json({ ok: true });
-    if (new URL(request.url).pathname.startsWith("/hooks/")) return verifyStripe(request);
+    if (path.startsWith("/hooks/")) return verifyStripe(request);
     try {
       return Response.json(await request.json());
     } catch {
