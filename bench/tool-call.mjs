@@ -10,6 +10,8 @@ export default defineFunction({ input: z.object({ message: z.string() }), run: (
 export const BODY = JSON.stringify({ message: "The quick brown fox jumps over the lazy dog; a tool call from the Kiln benchmark." });
 const THROUGHPUT_CONNECTIONS = 32;
 export const BAR = { latencyRatio: 2, throughputRatio: 0.5 };
+/** Issue 15's goal for the hot path, printed beside PRODUCT.md's floor. */
+export const TARGET = { latencyRatio: 1.3, throughputRatio: 0.7 };
 
 /** Deploys the echo function and checks one call answers with the body it was sent. */
 export async function deployEcho(kiln) {
@@ -19,7 +21,9 @@ export async function deployEcho(kiln) {
     headers,
     body: JSON.stringify({ name: TOOL, code: ECHO_CODE }),
   });
-  if (deployed.status !== 201) throw new Error(`deploying "${TOOL}" answered ${deployed.status}: ${await deployed.text()}`);
+  // 200 when another suite of the same run deployed the same code already (an unchanged deploy).
+  if (deployed.status !== 201 && deployed.status !== 200)
+    throw new Error(`deploying "${TOOL}" answered ${deployed.status}: ${await deployed.text()}`);
   const call = await fetch(`${kiln.url}/v1/tools/${TOOL}`, { method: "POST", headers, body: BODY });
   const text = await call.text();
   if (call.status !== 200 || text !== BODY) throw new Error(`calling "${TOOL}" answered ${call.status}: ${text}`);
@@ -100,23 +104,29 @@ export async function benchToolCall(ctx) {
   const b = best("bare");
   const k = best("kiln");
   const ratios = { p50: k.p50 / b.p50, p99: k.p99 / b.p99, throughput: k.reqPerSec / b.reqPerSec };
-  const verdicts = {
-    p50: ratios.p50 <= BAR.latencyRatio ? "within" : "OVER",
-    p99: ratios.p99 <= BAR.latencyRatio ? "within" : "OVER",
-    throughput: ratios.throughput >= BAR.throughputRatio ? "within" : "OVER",
-  };
+  const judge = (bar) => ({
+    p50: ratios.p50 <= bar.latencyRatio ? "within" : "OVER",
+    p99: ratios.p99 <= bar.latencyRatio ? "within" : "OVER",
+    throughput: ratios.throughput >= bar.throughputRatio ? "within" : "OVER",
+  });
+  const verdicts = judge(BAR);
+  const toTarget = judge(TARGET);
   const rows = [
-    ["", "bare Worker", "Kiln", "Kiln/bare", "bar", "verdict"],
-    ["p50 latency, 1 connection", ms(b.p50), ms(k.p50), ratio(ratios.p50), `≤ ${ratio(BAR.latencyRatio)}`, verdicts.p50],
-    ["p99 latency, 1 connection", ms(b.p99), ms(k.p99), ratio(ratios.p99), `≤ ${ratio(BAR.latencyRatio)}`, verdicts.p99],
-    [
-      `throughput, ${THROUGHPUT_CONNECTIONS} connections`,
-      rps(b.reqPerSec),
-      rps(k.reqPerSec),
-      ratio(ratios.throughput),
-      `≥ ${ratio(BAR.throughputRatio)}`,
-      verdicts.throughput,
-    ],
+    ["", "bare Worker", "Kiln", "Kiln/bare", "floor", "verdict", "target", "verdict"],
+    ...[
+      ["p50 latency, 1 connection", ms(b.p50), ms(k.p50), "p50", "≤", "latencyRatio"],
+      ["p99 latency, 1 connection", ms(b.p99), ms(k.p99), "p99", "≤", "latencyRatio"],
+      [`throughput, ${THROUGHPUT_CONNECTIONS} connections`, rps(b.reqPerSec), rps(k.reqPerSec), "throughput", "≥", "throughputRatio"],
+    ].map(([label, bare, kiln, key, op, bar]) => [
+      label,
+      bare,
+      kiln,
+      ratio(ratios[key]),
+      `${op} ${ratio(BAR[bar])}`,
+      verdicts[key],
+      `${op} ${ratio(TARGET[bar])}`,
+      toTarget[key],
+    ]),
   ];
   const summary = [
     `Tool call: POST /v1/tools/${TOOL} with a ${BODY.length}-byte JSON body, echoed back.`,
@@ -130,6 +140,7 @@ export async function benchToolCall(ctx) {
     "",
     `Bar (PRODUCT.md): a Kiln tool call costs at most ${BAR.latencyRatio}× the latency of a bare Worker returning the same JSON`,
     `in the same local runtime, at p50 and p99, and keeps at least ${BAR.throughputRatio * 100}% of its throughput.`,
+    `Target (issue 15): within ${TARGET.latencyRatio}× at p50 and p99, at least ${TARGET.throughputRatio * 100}% of the throughput.`,
     ...(Object.values(verdicts).includes("OVER")
       ? ["Over the bar: BENCH_SUITES=tool-call,breakdown npm run bench shows which stage the time goes to."]
       : []),
