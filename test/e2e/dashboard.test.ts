@@ -91,6 +91,13 @@ describe("dashboard", () => {
     expect(await page.locator(".cm-content").textContent()).toContain("Greets someone");
     await screenshot(page, "editor-compile-error");
 
+    // Code that compiles but throws while loading: the throw's line is marked too.
+    await setCode('import { defineFunction, z } from "kiln";\n\nthrow new Error("no config at load");\nexport default 1;\n');
+    await page.getByRole("button", { name: "Deploy" }).click();
+    await expect.poll(() => alert.textContent()).toContain("Load error at line 3");
+    expect(await alert.textContent()).toContain("no config at load");
+    expect(await marked.textContent()).toBe('throw new Error("no config at load");');
+
     await setCode(FIXED);
     await page.getByRole("button", { name: "Deploy" }).click();
     await page.getByRole("heading", { name: "greet", level: 1 }).waitFor();

@@ -22,12 +22,15 @@ interface Props {
 
 const LEAVE_QUESTION = "Leave this page? Your code is not deployed (a draft stays in this tab until you close it).";
 
-/** Where a compile or load error points in the editor, when the API said. */
-function editorErrorOf(err: ApiError): (EditorError & { file: string }) | null {
-  if (err.code === "compile_error" && err.location) {
-    const { file, line, column } = err.location;
-    return { file, line, column, message: err.detail.replace(`${file}:${line}:${column}: `, "") };
-  }
+type CodeError = EditorError & { file: string; kind: "Compile" | "Load" };
+
+/** Where a compile error, or the throw of code that failed to load, points in the editor, when the API said. */
+function editorErrorOf(err: ApiError): CodeError | null {
+  if (!err.location) return null;
+  const { file, line, column } = err.location;
+  if (err.code === "compile_error")
+    return { file, line, column, kind: "Compile", message: err.detail.replace(`${file}:${line}:${column}: `, "") };
+  if (err.code === "load_error") return { file, line, column, kind: "Load", message: err.detail };
   return null;
 }
 
@@ -41,7 +44,7 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
   const [newName, setNewName] = useState(restored?.name ?? "");
   const [code, setCode] = useState(start);
   const [busy, setBusy] = useState(false);
-  const [compileError, setCompileError] = useState<(EditorError & { file: string }) | null>(null);
+  const [compileError, setCompileError] = useState<CodeError | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [nameError, setNameError] = useState<string | null>(null);
   const [overwrite, setOverwrite] = useState<{ name: string; version: number } | null>(null);
@@ -142,7 +145,7 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
       {compileError && (
         <div class="compile-error" role="alert">
           <strong>
-            Compile error at line {compileError.line}, column {compileError.column}
+            {compileError.kind} error at line {compileError.line}, column {compileError.column}
           </strong>{" "}
           <span class="muted">({compileError.file})</span>
           <pre>{compileError.message}</pre>
