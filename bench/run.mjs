@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { startLocalServer } from "../scripts/local-server.mjs";
 import { benchBreakdown } from "./breakdown.mjs";
+import { benchD1Writes } from "./d1-writes.mjs";
 import { benchJobStart } from "./job-start.mjs";
 import { abortMeasurement } from "./lib/measure.mjs";
 import { loud } from "./lib/report.mjs";
@@ -31,6 +32,7 @@ const suites = [
   { name: "webhook-ack", run: benchWebhookAck },
   { name: "schedule-tick", run: benchScheduleTick },
   { name: "breakdown", run: benchBreakdown, optIn: true },
+  { name: "d1-writes", run: benchD1Writes, optIn: true },
 ];
 
 const duration = positiveNumber("BENCH_DURATION", 6);
@@ -121,6 +123,7 @@ async function main() {
       return `--- last output of ${label}'s wrangler dev ---\n${(entry?.server?.output() ?? "").slice(-4000)}`;
     },
     bare: lazyServer("bare", { logLevel: "error", config: path.join(root, "bench/bare/wrangler.toml") }),
+    d1Writes: lazyServer("d1-writes", { logLevel: "error", config: path.join(root, "bench/d1-writes/wrangler.toml") }),
   };
   const results = [];
   for (const suite of suites.filter((s) => selected.includes(s.name))) {
