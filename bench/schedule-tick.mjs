@@ -68,7 +68,9 @@ function seedIdle(persistTo) {
     );
   }
   const sql = [];
-  for (let i = 0; i < rows.length; i += 500) sql.push(`INSERT INTO schedules VALUES ${rows.slice(i, i + 500).join(",")};`);
+  const columns =
+    "id,name,function_name,cron,timezone,input,overlap,catch_up,jitter_ms,end_at,paused,next_fire_at,last_slot_at,pending_slot_at,created_by,created_at,updated_at";
+  for (let i = 0; i < rows.length; i += 500) sql.push(`INSERT INTO schedules (${columns}) VALUES ${rows.slice(i, i + 500).join(",")};`);
   const file = path.join(persistTo, "idle-schedules.sql");
   writeFileSync(file, sql.join("\n"));
   const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
