@@ -28,7 +28,7 @@ export function spinner(opts, text) {
   return createSpinner(text, { stream: process.stderr }).start();
 }
 
-/** An ISO string or epoch milliseconds as an ISO string (the API used both for times). */
+/** An API time (ISO) normalised to UTC ISO; null stays null. */
 export function isoTime(t) {
   if (t === null || t === undefined) return null;
   const d = new Date(t);

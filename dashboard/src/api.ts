@@ -13,12 +13,19 @@ import type {
   UpdateAlertRequest,
 } from "../../workers/lib/contracts/alerts";
 import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
-import type { DeployResponse, FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
-import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
+import type {
+  DeployResponse,
+  FunctionDetail,
+  FunctionView,
+  Manifest,
+  RollbackResponse,
+  VersionView,
+} from "../../workers/lib/contracts/functions";
+import type { JobStateView } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
-import type { ChildRun, RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { ChildRun, LogView, RunDetail, RunView, StepView } from "../../workers/lib/contracts/runs";
 import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 import type {
@@ -49,9 +56,9 @@ export type {
   DeliveryView,
   DeployResponse,
   FunctionConfigView,
+  FunctionDetail,
   FunctionView,
-  JobState,
-  LiveStep,
+  LogView,
   Manifest,
   OAuthGrantView,
   OAuthScope,
@@ -66,6 +73,12 @@ export type {
   WebhookView,
   WebhookWithSecret,
 };
+
+/** A job's live state as its stream sends it, and a step as both the stream and a run's trace show it. */
+export type JobState = JobStateView;
+export type LiveStep = StepView;
+/** Jobs holding one of a function's `limit` slots, and jobs waiting for one, in order. */
+export type ConcurrencyLine = NonNullable<FunctionDetail["concurrency"]>;
 
 /** One page of a webhook endpoint's deliveries, newest first. */
 export interface DeliveryPage {
@@ -141,22 +154,6 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 
-/** Jobs holding one of a function's `limit` slots, and jobs waiting for one, in order. */
-export interface ConcurrencyLine {
-  limit: number;
-  running: string[];
-  waiting: string[];
-}
-
-/** The active version of a function, with its manifest, and its concurrency line (null without a limit). */
-export interface FunctionDetail {
-  name: string;
-  description: string;
-  activeVersion: VersionView;
-  versions: number;
-  concurrency: ConcurrencyLine | null;
-}
-
 /** One page of runs, newest first; `nextCursor` asks for the next (older) one. */
 export interface Page {
   items: RunView[];
@@ -217,7 +214,7 @@ export const api = {
   source: (name: string, n: number) =>
     request<{ files: Record<string, string> }>("GET", `/v1/functions/${enc(name)}/versions/${n}`).then((r) => r.files),
   deploy: (name: string, code: string) => request<DeployResponse>("POST", "/v1/functions", { name, code }),
-  rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
+  rollback: (name: string, version: number) => request<RollbackResponse>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
   deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
 
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),

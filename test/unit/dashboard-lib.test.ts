@@ -60,7 +60,17 @@ describe("buildTimeline", () => {
       endedAt: null,
       createdAt: iso(t),
       steps: [
-        { name: "invoke leaf", kind: "step", status: "running", attempt: 1, startedAt: t + 5, endedAt: null, error: null, output: null },
+        {
+          name: "invoke leaf",
+          kind: "step",
+          status: "running",
+          attempt: 1,
+          startedAt: iso(t + 5),
+          endedAt: null,
+          durationMs: null,
+          error: null,
+          output: null,
+        },
       ],
       spans: [],
       logs: [],
@@ -77,20 +87,40 @@ describe("buildTimeline", () => {
 
   it("orders steps, calls and logs by time, with ties broken in the order they happened", () => {
     const t = 1_000_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
     const run = {
       startedAt: new Date(t).toISOString(),
       endedAt: new Date(t + 50).toISOString(),
       createdAt: new Date(t).toISOString(),
       steps: [
-        { name: "fetch", kind: "step", status: "succeeded", attempt: 1, startedAt: t + 10, endedAt: t + 40, error: null, output: null },
+        {
+          name: "fetch",
+          kind: "step",
+          status: "succeeded",
+          attempt: 1,
+          startedAt: iso(t + 10),
+          endedAt: iso(t + 40),
+          durationMs: 30,
+          error: null,
+          output: null,
+        },
       ],
       spans: [
-        { step: "fetch", method: "GET", host: "api.example.com", path: "/", status: 200, startedAt: t + 10, durationMs: 20, error: null },
+        {
+          step: "fetch",
+          method: "GET",
+          host: "api.example.com",
+          path: "/",
+          status: 200,
+          startedAt: iso(t + 10),
+          durationMs: 20,
+          error: null,
+        },
       ],
       logs: [
-        { level: "info", message: "inside", data: null, step: "fetch", at: t + 10 },
-        { level: "info", message: "before", data: null, step: null, at: t + 10 },
-        { level: "info", message: "after", data: null, step: null, at: t + 45 },
+        { level: "info", message: "inside", data: null, step: "fetch", at: iso(t + 10) },
+        { level: "info", message: "before", data: null, step: null, at: iso(t + 10) },
+        { level: "info", message: "after", data: null, step: null, at: iso(t + 45) },
       ],
     } as unknown as Parameters<typeof buildTimeline>[0];
     const timeline = buildTimeline(run);

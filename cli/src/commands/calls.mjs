@@ -152,8 +152,7 @@ function printLogs(opts, run, logs) {
   for (const l of logs) {
     if (opts.json) process.stdout.write(`${JSON.stringify({ runId: run.id, ...l })}\n`);
     else {
-      const data =
-        l.data === null || l.data === undefined ? "" : ` ${pc.dim(typeof l.data === "string" ? l.data : JSON.stringify(l.data))}`;
+      const data = l.data === null || l.data === undefined ? "" : ` ${pc.dim(JSON.stringify(l.data))}`;
       process.stdout.write(`${pc.dim(isoTime(l.at))} ${pc.cyan(run.id)} ${l.level.padEnd(5)} ${l.message}${data}\n`);
     }
   }

@@ -216,11 +216,11 @@ function StepsTable({ steps, now, ended }: { steps: LiveStep[]; now: number; end
               </td>
               <td>{s.attempt}</td>
               <td>
-                {s.endedAt !== null
-                  ? duration(s.endedAt - s.startedAt)
+                {s.durationMs !== null
+                  ? duration(s.durationMs)
                   : ended
                     ? "—"
-                    : `${duration(Math.max(0, now - s.startedAt))} so far`}
+                    : `${duration(Math.max(0, now - Date.parse(s.startedAt)))} so far`}
               </td>
               <td class="step-result">
                 {s.error ? <span class="error-text">{s.error}</span> : s.output ? <code>{s.output}</code> : <span class="muted">—</span>}

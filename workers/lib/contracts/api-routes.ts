@@ -14,7 +14,7 @@ import {
   UpdateAlertRequest,
 } from "./alerts";
 import { AuditPage, AuditQuery } from "./audit";
-import { DeployRequest, FunctionView, RollbackRequest, VersionView } from "./functions";
+import { DeployRequest, FunctionDetail, FunctionView, RollbackRequest, RollbackResponse, VersionView } from "./functions";
 import { JobEventRequest, ReplayRequest, StartJobRequest } from "./jobs";
 import { ApiKeyView, CreatedKey, CreateKeyRequest, MintTokenRequest, RevokeTokensQuery, SessionRequest } from "./keys";
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
@@ -65,10 +65,17 @@ export const API_ROUTES: ApiRoute[] = [
   r("delete", "/v1/session", "End the dashboard session", null, { status: 204 }),
   r("post", "/v1/functions", "Deploy a function version", "functions:write", { status: 201, schema: VersionView }, { body: DeployRequest }),
   r("get", "/v1/functions", "List functions", "functions:read", { status: 200, schema: items(FunctionView) }),
-  r("get", "/v1/functions/{name}", "One function", "functions:read", { status: 200 }),
+  r("get", "/v1/functions/{name}", "One function", "functions:read", { status: 200, schema: FunctionDetail }),
   r("get", "/v1/functions/{name}/versions", "Its versions", "functions:read", { status: 200, schema: items(VersionView) }),
   r("get", "/v1/functions/{name}/versions/{number}", "One version's sources", "functions:read", { status: 200 }),
-  r("post", "/v1/functions/{name}/rollback", "Activate an earlier version", "functions:write", { status: 200 }, { body: RollbackRequest }),
+  r(
+    "post",
+    "/v1/functions/{name}/rollback",
+    "Activate an earlier version",
+    "functions:write",
+    { status: 200, schema: RollbackResponse },
+    { body: RollbackRequest },
+  ),
   r("delete", "/v1/functions/{name}", "Delete a function", "functions:write", { status: 204 }),
   r("get", "/v1/functions/{name}/config", "Its secrets grants and environment", "functions:read", {
     status: 200,
