@@ -23,6 +23,7 @@ import type {
 } from "../../workers/lib/contracts/functions";
 import type { JobStateView } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
+import type { LogLineView, LogsPage } from "../../workers/lib/contracts/logs";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { ChildRun, LogView, RunDetail, RunView, StepView } from "../../workers/lib/contracts/runs";
@@ -58,6 +59,8 @@ export type {
   FunctionConfigView,
   FunctionDetail,
   FunctionView,
+  LogLineView,
+  LogsPage,
   LogView,
   Manifest,
   OAuthGrantView,
@@ -169,6 +172,15 @@ export interface RunsFilter {
   q?: string;
 }
 
+/** The logs explorer's filters (as GET /v1/logs takes them). */
+export interface LogsFilter {
+  function?: string;
+  level?: string;
+  q?: string;
+  since?: string;
+  until?: string;
+}
+
 /** The audit log's filters (an action name, an actor's key id or `admin`). */
 export interface AuditFilter {
   action?: string;
@@ -196,7 +208,7 @@ export interface ToolCallResult {
   error: ApiError | null;
 }
 
-function pageQuery(filter: RunsFilter | AuditFilter | { status?: string }, cursor?: string): URLSearchParams {
+function pageQuery(filter: RunsFilter | AuditFilter | LogsFilter | { status?: string }, cursor?: string): URLSearchParams {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
   if (cursor) params.set("cursor", cursor);
@@ -222,6 +234,11 @@ export const api = {
   /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
   runCounts: (filter: RunsFilter) =>
     request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
+
+  /** Log lines across runs, newest first. */
+  logs: (filter: LogsFilter, cursor?: string) => request<LogsPage>("GET", `/v1/logs?${pageQuery(filter, cursor)}`),
+  /** The Server-Sent-Events live tail of new lines matching the filter (`line` events). */
+  logStreamUrl: (filter: LogsFilter) => `/v1/logs/stream?${pageQuery(filter)}`,
 
   /** Durable runs (every trigger but tool and mcp), newest first: needs only jobs:read. */
   jobs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/jobs?${pageQuery(filter, cursor)}`),

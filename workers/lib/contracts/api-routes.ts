@@ -17,6 +17,7 @@ import { AuditPage, AuditQuery } from "./audit";
 import { DeployRequest, FunctionDetail, FunctionView, RollbackRequest, RollbackResponse, VersionView } from "./functions";
 import { JobEventRequest, ReplayRequest, StartJobRequest } from "./jobs";
 import { ApiKeyView, CreatedKey, CreateKeyRequest, MintTokenRequest, RevokeTokensQuery, SessionRequest } from "./keys";
+import { LogsPage, LogsQuery, LogsStreamQuery } from "./logs";
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
 import { RunDetail, RunsQuery, RunView } from "./runs";
 import { CreateScheduleRequest, ListSchedulesQuery, PreviewQuery, ScheduleDetail, ScheduleView, UpdateScheduleRequest } from "./schedules";
@@ -135,6 +136,22 @@ export const API_ROUTES: ApiRoute[] = [
     "runs:read",
     { status: 200, schema: z.object({ counts: z.record(z.string(), z.number()), capped: z.boolean() }) },
     { query: RunsQuery },
+  ),
+  r(
+    "get",
+    "/v1/logs",
+    "Log lines across runs, newest first (`q` searches the newest 5,000 lines matching the other filters per request)",
+    "runs:read",
+    { status: 200, schema: LogsPage },
+    { query: LogsQuery },
+  ),
+  r(
+    "get",
+    "/v1/logs/stream",
+    "Live tail of new log lines (server-sent events `line`, resumable with Last-Event-ID; ends after 5 minutes)",
+    "runs:read",
+    { status: 200, description: "text/event-stream" },
+    { query: LogsStreamQuery },
   ),
   r("get", "/v1/runs/{id}", "A run with its trace", "runs:read", { status: 200, schema: RunDetail }),
   r("post", "/v1/runs/{id}/replay", "Replay a run as a new job", "jobs:write", { status: 202, schema: Accepted }, { body: ReplayRequest }),
