@@ -96,7 +96,7 @@ export function runTree(run) {
   for (const s of run.steps ?? []) {
     const err = s.error ? ` ${pc.red(s.error)}` : "";
     lines.push(
-      `  ${pc.bold("▸")} ${s.kind} ${pc.bold(s.name)} ${status(s.status)} (attempt ${s.attempt}) ${ms(s.startedAt, s.endedAt)}${err}`,
+      `  ${pc.bold("▸")} ${s.kind} ${pc.bold(s.name)} ${status(s.status)} (attempt ${s.attempt}) ${typeof s.durationMs === "number" ? `${s.durationMs} ms` : ms(s.startedAt, s.endedAt)}${err}`,
     );
     lines.push(...children(s.name, "      "));
   }
