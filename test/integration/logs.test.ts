@@ -111,4 +111,18 @@ describe("logs explorer", () => {
     const resumed = await readEvents(again, (e) => e.some((x) => x.event === "line"));
     expect(resumed.filter((e) => e.event === "line").map((e) => e.id)).toEqual([lines[0]!.id]);
   });
+
+  it("looks for text in a bounded window of lines, and the cursor carries the search further back", async () => {
+    // 5,100 lines of one function (one statement), the only match being the oldest.
+    await env.DB.prepare(
+      `insert into run_logs (run_id, seq, level, message, at, function_name)
+       with recursive n(i) as (select 0 union all select i + 1 from n where i < 5100)
+       select 'run_fill', i, 'info', case when i = 0 then 'the needle' else 'hay' end, 1000 + i, 'log-fill' from n`,
+    ).run();
+    const first = LogsPage.parse(await json(await api("/v1/logs?function=log-fill&q=needle")));
+    expect(first.items).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const next = LogsPage.parse(await json(await api(`/v1/logs?function=log-fill&q=needle&cursor=${first.nextCursor}`)));
+    expect(next).toMatchObject({ items: [{ message: "the needle", runId: "run_fill" }], nextCursor: null });
+  });
 });
