@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { type LogLineView, LogsQuery, LogsStreamQuery } from "../../lib/contracts/logs";
 import type { LogLevel } from "../../lib/contracts/runs";
 import { isoOf, logDataValue } from "../../lib/domain/trace-view";
@@ -52,23 +52,26 @@ export const logsRoutes = new Hono<AppEnv>()
   .get("/stream", async (c) => {
     authorize(c, "runs:read");
     const { after, ...filter } = readQuery(c, LogsStreamQuery);
-    const allowed = c.get("principal").functions;
-    let last = await resumeFrom(c, after);
-    const db = c.get("db");
-    return streamSSE(c, async (stream) => {
-      const until = Date.now() + STREAM_MAX_MS;
-      let quietSince = Date.now();
-      await stream.writeSSE({ event: "ready", data: JSON.stringify({ after: String(last) }), id: String(last) });
-      while (!stream.aborted && Date.now() < until) {
-        const { rows, next } = await logLinesAfter(db, filter, allowed, last, BATCH);
-        for (const r of rows) await stream.writeSSE({ event: "line", data: JSON.stringify(lineView(r)), id: String(r.id) });
-        last = next;
-        if (rows.length > 0) quietSince = Date.now();
-        else if (Date.now() - quietSince >= HEARTBEAT_MS) {
-          await stream.write(": heartbeat\n\n");
-          quietSince = Date.now();
-        }
-        if (rows.length < BATCH) await stream.sleep(POLL_MS);
-      }
-    });
+    const start = await resumeFrom(c, after);
+    const read = (afterId: number) => logLinesAfter(c.get("db"), filter, c.get("principal").functions, afterId, BATCH);
+    return streamSSE(c, (stream) => follow(stream, read, start));
   });
+
+/** Sends `ready`, then each new line as a `line` event, polling until the client leaves or STREAM_MAX_MS has passed. */
+async function follow(stream: SSEStreamingApi, read: (afterId: number) => Promise<{ rows: LogLineRow[]; next: number }>, start: number) {
+  const until = Date.now() + STREAM_MAX_MS;
+  let last = start;
+  let quietSince = Date.now();
+  await stream.writeSSE({ event: "ready", data: JSON.stringify({ after: String(last) }), id: String(last) });
+  while (!stream.aborted && Date.now() < until) {
+    const { rows, next } = await read(last);
+    for (const r of rows) await stream.writeSSE({ event: "line", data: JSON.stringify(lineView(r)), id: String(r.id) });
+    last = next;
+    if (rows.length > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= HEARTBEAT_MS) {
+      await stream.write(": heartbeat\n\n");
+      quietSince = Date.now();
+    }
+    if (rows.length < BATCH) await stream.sleep(POLL_MS);
+  }
+}
