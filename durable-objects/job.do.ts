@@ -7,8 +7,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { JobState, LiveStep } from "../workers/lib/contracts/jobs";
 import { type LogRecord, RunStatus, type SpanRecord, TERMINAL_STATUSES, type Trace } from "../workers/lib/contracts/runs";
 import { droppedLogsLine, parseStep, TRACE_LIMITS, TraceCollector } from "../workers/lib/domain/trace-caps";
+import { jobStateView } from "../workers/lib/domain/trace-view";
 
 const encoder = new TextEncoder();
+/** One SSE frame of the state as the API shows it (ISO times). */
+const stateFrame = (state: JobState) => encoder.encode(`event: state\ndata: ${JSON.stringify(jobStateView(state))}\n\n`);
 /** A comment line now and then keeps proxies and browsers from treating a quiet stream as dead. */
 const KEEPALIVE_MS = 15_000;
 
@@ -41,7 +44,7 @@ export class JobDO extends DurableObject<Env> {
   }
 
   private broadcast(state: JobState): void {
-    const frame = encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
+    const frame = stateFrame(state);
     const done = TERMINAL_STATUSES.includes(state.status);
     for (const writer of this.subscribers) {
       this.send(writer, frame);
@@ -176,7 +179,7 @@ export class JobDO extends DurableObject<Env> {
     const writer = writable.getWriter();
     const state = this.read();
     if (state) {
-      writer.write(encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`)).catch(() => {});
+      writer.write(stateFrame(state)).catch(() => {});
     }
     if (state && TERMINAL_STATUSES.includes(state.status)) writer.close().catch(() => {});
     else {

@@ -28,7 +28,7 @@ export function spinner(opts, text) {
   return createSpinner(text, { stream: process.stderr }).start();
 }
 
-/** An ISO string or epoch milliseconds as an ISO string (the API used both for times). */
+/** An API time (ISO) normalised to UTC ISO; null stays null. */
 export function isoTime(t) {
   if (t === null || t === undefined) return null;
   const d = new Date(t);
@@ -96,7 +96,7 @@ export function runTree(run) {
   for (const s of run.steps ?? []) {
     const err = s.error ? ` ${pc.red(s.error)}` : "";
     lines.push(
-      `  ${pc.bold("▸")} ${s.kind} ${pc.bold(s.name)} ${status(s.status)} (attempt ${s.attempt}) ${ms(s.startedAt, s.endedAt)}${err}`,
+      `  ${pc.bold("▸")} ${s.kind} ${pc.bold(s.name)} ${status(s.status)} (attempt ${s.attempt}) ${typeof s.durationMs === "number" ? `${s.durationMs} ms` : ms(s.startedAt, s.endedAt)}${err}`,
     );
     lines.push(...children(s.name, "      "));
   }

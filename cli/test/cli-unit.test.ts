@@ -132,11 +132,32 @@ describe("output", () => {
       createdAt: "2026-12-03T12:00:00.000Z",
       durationMs: 40,
       error: { message: "boom", step: "pay", retryable: false },
-      steps: [{ name: "pay", kind: "step", status: "failed", attempt: 2, startedAt: 0, endedAt: 30, error: "boom", output: null }],
-      spans: [
-        { step: "pay", method: "POST", host: "api.example.com", path: "/charge", status: 500, startedAt: 1, durationMs: 20, error: null },
+      steps: [
+        {
+          name: "pay",
+          kind: "step",
+          status: "failed",
+          attempt: 2,
+          startedAt: "2026-12-03T12:00:00.000Z",
+          endedAt: "2026-12-03T12:00:00.030Z",
+          durationMs: 30,
+          error: "boom",
+          output: null,
+        },
       ],
-      logs: [{ level: "info", message: "charging", data: { amount: 3 }, step: "pay", at: 2 }],
+      spans: [
+        {
+          step: "pay",
+          method: "POST",
+          host: "api.example.com",
+          path: "/charge",
+          status: 500,
+          startedAt: "2026-12-03T12:00:00.001Z",
+          durationMs: 20,
+          error: null,
+        },
+      ],
+      logs: [{ level: "info", message: "charging", data: { amount: 3 }, step: "pay", at: "2026-12-03T12:00:00.002Z" }],
     });
     const lines = tree.split("\n");
     const step = lines.findIndex((l) => l.includes("step pay failed (attempt 2) 30 ms boom"));

@@ -13,12 +13,20 @@ import type {
   UpdateAlertRequest,
 } from "../../workers/lib/contracts/alerts";
 import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/contracts/audit";
-import type { DeployResponse, FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
-import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
+import type {
+  DeployResponse,
+  FunctionDetail,
+  FunctionView,
+  Manifest,
+  RollbackResponse,
+  VersionView,
+} from "../../workers/lib/contracts/functions";
+import type { JobStateView } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
+import type { LogLineView, LogsPage } from "../../workers/lib/contracts/logs";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
-import type { ChildRun, RunDetail, RunView } from "../../workers/lib/contracts/runs";
+import type { ChildRun, LogView, RunDetail, RunView, StepView } from "../../workers/lib/contracts/runs";
 import type { ScheduleDetail, ScheduleView } from "../../workers/lib/contracts/schedules";
 import type { FunctionConfigView, SecretView } from "../../workers/lib/contracts/secrets";
 import type {
@@ -49,9 +57,11 @@ export type {
   DeliveryView,
   DeployResponse,
   FunctionConfigView,
+  FunctionDetail,
   FunctionView,
-  JobState,
-  LiveStep,
+  LogLineView,
+  LogsPage,
+  LogView,
   Manifest,
   OAuthGrantView,
   OAuthScope,
@@ -66,6 +76,12 @@ export type {
   WebhookView,
   WebhookWithSecret,
 };
+
+/** A job's live state as its stream sends it, and a step as both the stream and a run's trace show it. */
+export type JobState = JobStateView;
+export type LiveStep = StepView;
+/** Jobs holding one of a function's `limit` slots, and jobs waiting for one, in order. */
+export type ConcurrencyLine = NonNullable<FunctionDetail["concurrency"]>;
 
 /** One page of a webhook endpoint's deliveries, newest first. */
 export interface DeliveryPage {
@@ -141,22 +157,6 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 
-/** Jobs holding one of a function's `limit` slots, and jobs waiting for one, in order. */
-export interface ConcurrencyLine {
-  limit: number;
-  running: string[];
-  waiting: string[];
-}
-
-/** The active version of a function, with its manifest, and its concurrency line (null without a limit). */
-export interface FunctionDetail {
-  name: string;
-  description: string;
-  activeVersion: VersionView;
-  versions: number;
-  concurrency: ConcurrencyLine | null;
-}
-
 /** One page of runs, newest first; `nextCursor` asks for the next (older) one. */
 export interface Page {
   items: RunView[];
@@ -170,6 +170,15 @@ export interface RunsFilter {
   since?: string;
   until?: string;
   q?: string;
+}
+
+/** The logs explorer's filters (as GET /v1/logs takes them). */
+export interface LogsFilter {
+  function?: string;
+  level?: string;
+  q?: string;
+  since?: string;
+  until?: string;
 }
 
 /** The audit log's filters (an action name, an actor's key id or `admin`). */
@@ -199,7 +208,7 @@ export interface ToolCallResult {
   error: ApiError | null;
 }
 
-function pageQuery(filter: RunsFilter | AuditFilter | { status?: string }, cursor?: string): URLSearchParams {
+function pageQuery(filter: RunsFilter | AuditFilter | LogsFilter | { status?: string }, cursor?: string): URLSearchParams {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
   if (cursor) params.set("cursor", cursor);
@@ -217,7 +226,7 @@ export const api = {
   source: (name: string, n: number) =>
     request<{ files: Record<string, string> }>("GET", `/v1/functions/${enc(name)}/versions/${n}`).then((r) => r.files),
   deploy: (name: string, code: string) => request<DeployResponse>("POST", "/v1/functions", { name, code }),
-  rollback: (name: string, version: number) => request<unknown>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
+  rollback: (name: string, version: number) => request<RollbackResponse>("POST", `/v1/functions/${enc(name)}/rollback`, { version }),
   deleteFunction: (name: string) => request<void>("DELETE", `/v1/functions/${enc(name)}`),
 
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
@@ -225,6 +234,11 @@ export const api = {
   /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
   runCounts: (filter: RunsFilter) =>
     request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
+
+  /** Log lines across runs, newest first. */
+  logs: (filter: LogsFilter, cursor?: string) => request<LogsPage>("GET", `/v1/logs?${pageQuery(filter, cursor)}`),
+  /** The Server-Sent-Events live tail of new lines matching the filter (`line` events). */
+  logStreamUrl: (filter: LogsFilter) => `/v1/logs/stream?${pageQuery(filter)}`,
 
   /** Durable runs (every trigger but tool and mcp), newest first: needs only jobs:read. */
   jobs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/jobs?${pageQuery(filter, cursor)}`),

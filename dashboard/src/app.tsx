@@ -15,6 +15,7 @@ import { InboxPage } from "./pages/inbox-page";
 import { JobPage } from "./pages/job-page";
 import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
+import { LogsPage } from "./pages/logs-page";
 import { NewFunction } from "./pages/new-function";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
@@ -49,6 +50,7 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
   const fn = match("/functions/:name", path);
   if (fn) return <FunctionPage key={fn.name} name={fn.name!} session={session} />;
   if (match("/runs", path)) return <RunsList />;
+  if (match("/logs", path)) return <LogsPage />;
   const run = match("/runs/:id", path);
   if (run) return <RunPage key={run.id} id={run.id!} />;
   if (match("/jobs", path)) return <JobsList tab="recent" session={session} />;

@@ -72,6 +72,29 @@ describe("kiln CLI", () => {
     }
     expect(tree?.stdout).toContain("succeeded");
     expect(tree?.stdout).toMatch(/info\s+computed \{"count":2\}/);
+    const logs = await kiln(["logs", "cli-npm"]);
+    expect(logs.stdout).toMatch(new RegExp(`${out.runId} info\\s+computed \\{"count":2\\}`));
+  });
+
+  it("kiln logs --follow prints a line written after it started", async () => {
+    const child = spawn(process.execPath, [bin, "logs", "cli-npm", "--follow"], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, KILN_CONFIG: config, NO_COLOR: "1" },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    try {
+      // The stream starts at the newest line when it opens: give it a moment, then write one.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(out).toBe("");
+      const input = JSON.stringify({ cron: "0 9 * * *", from: "2026-12-04T10:00:00Z", count: 3 });
+      expect((await kiln(["invoke", "cli-npm", "--data", input])).code).toBe(0);
+      for (let i = 0; i < 100 && !out.includes("computed"); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/info\s+computed \{"count":3\}/);
+    } finally {
+      child.kill();
+    }
   });
 
   it("a failing call exits non-zero with the problem detail (and JSON under --json)", async () => {

@@ -63,6 +63,7 @@ describe("dashboard", () => {
     expect(await nav.getByRole("link").allTextContents()).toEqual([
       "Functions",
       "Runs",
+      "Logs",
       "Jobs",
       "Approvals",
       "Webhooks",

@@ -2,6 +2,7 @@
 // deploys that are refused with the compiler's message and leave the active version alone.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { FunctionDetail, FunctionView } from "../../workers/lib/contracts/functions";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
 
 const version = (label: string) => `
@@ -64,7 +65,7 @@ export default defineFunction({
     expect(source.files["index.ts"]).toContain('run: () => "one"');
 
     const back = await api("/v1/functions/versioned/rollback", { body: { version: 1 } });
-    expect((await json(back)).activeVersion).toMatchObject({ number: 1, active: true });
+    expect(await json(back)).toMatchObject({ activeVersion: 1, currentVersion: { number: 1, active: true } });
     const second = await api("/v1/tools/versioned", { body: {} });
     expect(await json(second)).toBe("one");
 
@@ -166,6 +167,10 @@ export default defineFunction({
     const list = await json(await api("/v1/functions"));
     const item = list.items.find((f: any) => f.name === "listed");
     expect(item).toMatchObject({ activeVersion: 1, exposures: { tool: true, job: false }, lastRun: { status: "succeeded" } });
+    // The detail is the list item plus more: every field the list has, with the same value and shape.
+    const detail = FunctionDetail.parse(await json(await api("/v1/functions/listed")));
+    expect(FunctionView.parse(item)).toEqual(FunctionView.parse(detail));
+    expect(detail).toMatchObject({ activeVersion: 1, currentVersion: { number: 1, active: true }, versions: 1, concurrency: null });
     expect((await api("/v1/functions/listed", { method: "DELETE" })).status).toBe(204);
     await expectProblem(await api("/v1/tools/listed", { body: {} }), 404, "not_found");
     await expectProblem(await api("/v1/functions/listed", { method: "DELETE" }), 404, "not_found");

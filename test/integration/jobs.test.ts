@@ -42,7 +42,7 @@ export default defineFunction({
       ["cool down", "sleep", "succeeded", 1],
       ["add one", "step", "succeeded", 1],
     ]);
-    expect(done.logs).toEqual([expect.objectContaining({ level: "info", message: "adding", step: "add one", data: '{"a":40}' })]);
+    expect(done.logs).toEqual([expect.objectContaining({ level: "info", message: "adding", step: "add one", data: { a: 40 } })]);
   });
 });
 

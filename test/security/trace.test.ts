@@ -2,7 +2,7 @@
 // function that poisons or floods its trace damages only its own run record, never another's.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import type { Trace } from "../../workers/lib/contracts/runs";
+import { RunDetail, type Trace } from "../../workers/lib/contracts/runs";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { writeRunSoon } from "../../workers/lib/infra/db/run-writer";
 import { getRun, getTrace, type RunRecord } from "../../workers/lib/infra/db/runs.repo";
@@ -63,11 +63,14 @@ describe("a poisoned trace", () => {
     expect(poisoned.status).toBe(200);
     const run = await waitForRun(poisoned.headers.get("kiln-run-id")!);
     expect(run).toMatchObject({ function: "poisoner", status: "succeeded", output: "poisoned" });
-    expect(run.logs.some((l: any) => l.message.startsWith("xxxx"))).toBe(true);
+    // Its huge data was cut to a preview: the API gives a marker object, never broken JSON text.
+    const big = run.logs.find((l: any) => l.message.startsWith("xxxx"));
+    expect(big.data).toMatchObject({ truncated: true, preview: expect.stringMatching(/^\{"big":"ddd/) });
     for (const line of run.logs) {
       expect(typeof line.message).toBe("string");
       expect(line.message.length).toBeLessThanOrEqual(8 * 1024 + 100);
-      expect((line.data ?? "").length).toBeLessThanOrEqual(8 * 1024 + 100);
+      expect(JSON.stringify(line.data).length).toBeLessThanOrEqual(8 * 1024 + 200);
+      expect(Number.isNaN(Date.parse(line.at))).toBe(false);
       expect(["debug", "info", "warn", "error"]).toContain(line.level);
     }
     for (const step of run.steps) {
@@ -121,6 +124,27 @@ describe("the run writer", () => {
     expect(marked.logs).toEqual([
       expect.objectContaining({ level: "error", message: expect.stringMatching(/^\[kiln\] this run's trace could not be stored/) }),
     ]);
+  });
+
+  it("answers a stored trace with impossible times and cut data in the API's shapes (ISO times, JSON data)", async () => {
+    const db = database(env.DB);
+    // What a patched SDK can report: finite times far outside Date's range, data cut mid-document.
+    const trace: Trace = {
+      steps: [{ name: "s", kind: "step", status: "succeeded", attempt: 1, startedAt: -1e300, endedAt: 1e300, error: null, output: null }],
+      spans: [{ step: "s", method: "GET", host: "h", path: "/", status: 200, startedAt: 9e15, durationMs: 1, error: null }],
+      logs: [
+        { ...line("cut"), data: '{"big":"dd…', at: 1e300 },
+        { ...line("whole"), data: '{"a":[1,2]}' },
+      ],
+    };
+    await writeRunSoon(db, run("run_w_shapes"), trace);
+    await vi.waitUntil(() => getRun(db, "run_w_shapes"));
+    const res = await api("/v1/runs/run_w_shapes");
+    expect(res.status).toBe(200);
+    const detail = RunDetail.parse(await json(res));
+    for (const t of [detail.steps[0]!.startedAt, detail.steps[0]!.endedAt!, detail.spans[0]!.startedAt, detail.logs[0]!.at])
+      expect(t).toMatch(/^-?\d{4,6}-\d\d-\d\dT/);
+    expect(detail.logs.map((l) => l.data)).toEqual([{ truncated: true, preview: '{"big":"dd…' }, { a: [1, 2] }]);
   });
 });
 

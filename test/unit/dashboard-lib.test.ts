@@ -4,6 +4,7 @@ import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { actorLabel, detailPairs } from "../../dashboard/src/lib/audit";
+import { canCancel, canReplay, eachBounded, type Outcome, replayWithEditsHref } from "../../dashboard/src/lib/bulk";
 import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
 import { duration } from "../../dashboard/src/lib/format";
 import { buildTimeline } from "../../dashboard/src/lib/timeline";
@@ -60,7 +61,17 @@ describe("buildTimeline", () => {
       endedAt: null,
       createdAt: iso(t),
       steps: [
-        { name: "invoke leaf", kind: "step", status: "running", attempt: 1, startedAt: t + 5, endedAt: null, error: null, output: null },
+        {
+          name: "invoke leaf",
+          kind: "step",
+          status: "running",
+          attempt: 1,
+          startedAt: iso(t + 5),
+          endedAt: null,
+          durationMs: null,
+          error: null,
+          output: null,
+        },
       ],
       spans: [],
       logs: [],
@@ -77,20 +88,40 @@ describe("buildTimeline", () => {
 
   it("orders steps, calls and logs by time, with ties broken in the order they happened", () => {
     const t = 1_000_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
     const run = {
       startedAt: new Date(t).toISOString(),
       endedAt: new Date(t + 50).toISOString(),
       createdAt: new Date(t).toISOString(),
       steps: [
-        { name: "fetch", kind: "step", status: "succeeded", attempt: 1, startedAt: t + 10, endedAt: t + 40, error: null, output: null },
+        {
+          name: "fetch",
+          kind: "step",
+          status: "succeeded",
+          attempt: 1,
+          startedAt: iso(t + 10),
+          endedAt: iso(t + 40),
+          durationMs: 30,
+          error: null,
+          output: null,
+        },
       ],
       spans: [
-        { step: "fetch", method: "GET", host: "api.example.com", path: "/", status: 200, startedAt: t + 10, durationMs: 20, error: null },
+        {
+          step: "fetch",
+          method: "GET",
+          host: "api.example.com",
+          path: "/",
+          status: 200,
+          startedAt: iso(t + 10),
+          durationMs: 20,
+          error: null,
+        },
       ],
       logs: [
-        { level: "info", message: "inside", data: null, step: "fetch", at: t + 10 },
-        { level: "info", message: "before", data: null, step: null, at: t + 10 },
-        { level: "info", message: "after", data: null, step: null, at: t + 45 },
+        { level: "info", message: "inside", data: null, step: "fetch", at: iso(t + 10) },
+        { level: "info", message: "before", data: null, step: null, at: iso(t + 10) },
+        { level: "info", message: "after", data: null, step: null, at: iso(t + 45) },
       ],
     } as unknown as Parameters<typeof buildTimeline>[0];
     const timeline = buildTimeline(run);
@@ -136,5 +167,39 @@ describe("page titles and durations", () => {
     expect(duration(0.4)).toBe("< 1 ms");
     expect(duration(74)).toBe("74 ms");
     expect(duration(null)).toBe("—");
+  });
+});
+
+describe("bulk actions on runs", () => {
+  const run = (id: string, trigger: string, status: string) => ({ id, function: "billing-refund", trigger, status });
+
+  it("cancels only jobs that have not ended, replays only runs that have", () => {
+    const runs = [run("a", "job", "waiting"), run("b", "tool", "running"), run("c", "job", "failed"), run("d", "tool", "succeeded")];
+    expect(runs.filter(canCancel).map((r) => r.id)).toEqual(["a"]);
+    expect(runs.filter(canReplay).map((r) => r.id)).toEqual(["c", "d"]);
+    expect(replayWithEditsHref(run("run_1", "job", "failed"))).toBe("/functions/billing-refund?replay=run_1#try");
+  });
+
+  it("runs at most `limit` calls at once and reports every outcome, failures included", async () => {
+    let running = 0;
+    let peak = 0;
+    const seen: [string, Outcome][] = [];
+    const items = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}` }));
+    await eachBounded(
+      items,
+      3,
+      async ({ id }) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        if (id === "r4") throw new Error("409 still running");
+        return { ok: true, text: "done" };
+      },
+      (id, o) => seen.push([id, o]),
+    );
+    expect(peak).toBe(3);
+    expect(seen).toHaveLength(10);
+    expect(seen.find(([id]) => id === "r4")?.[1]).toEqual({ ok: false, text: "409 still running" });
   });
 });

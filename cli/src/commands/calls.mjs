@@ -1,6 +1,6 @@
 /**
  * Commands that run functions and read what runs left: invoke (a tool call), jobs, runs (a
- * readable tree of steps, spans and logs) and logs (with --follow, polling new runs).
+ * readable tree of steps, spans and logs) and logs (with --follow, the live stream of new lines).
  * Imports the CLI's own modules.
  */
 import { KilnError, parseResponse } from "../api.mjs";
@@ -148,36 +148,52 @@ function registerRuns(program) {
     );
 }
 
-function printLogs(opts, run, logs) {
-  for (const l of logs) {
-    if (opts.json) process.stdout.write(`${JSON.stringify({ runId: run.id, ...l })}\n`);
-    else {
-      const data =
-        l.data === null || l.data === undefined ? "" : ` ${pc.dim(typeof l.data === "string" ? l.data : JSON.stringify(l.data))}`;
-      process.stdout.write(`${pc.dim(isoTime(l.at))} ${pc.cyan(run.id)} ${l.level.padEnd(5)} ${l.message}${data}\n`);
+/** One log line (as GET /v1/logs gives it) on one line, or as JSON with --json. */
+function printLine(opts, l) {
+  if (opts.json) return process.stdout.write(`${JSON.stringify(l)}\n`);
+  const data = l.data === null || l.data === undefined ? "" : ` ${pc.dim(JSON.stringify(l.data))}`;
+  process.stdout.write(`${pc.dim(isoTime(l.at))} ${pc.cyan(l.runId)} ${l.level.padEnd(5)} ${l.message}${data}\n`);
+}
+
+/** The events of a Server-Sent-Events body: `{ event, id, data }` for each frame (comments skipped). */
+async function* sseEvents(body) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const frame = { event: "message", id: null, data: [] };
+      for (const line of buffer.slice(0, end).split("\n")) {
+        const [, field, value] = /^([^:]*):? ?(.*)$/.exec(line) ?? [];
+        if (field === "event") frame.event = value;
+        else if (field === "id") frame.id = value;
+        else if (field === "data") frame.data.push(value);
+      }
+      buffer = buffer.slice(end + 2);
+      if (frame.data.length > 0) yield { ...frame, data: frame.data.join("\n") };
     }
   }
 }
 
-/** Prints the log lines of the function's runs; with --follow, keeps polling for new lines. */
+/**
+ * Prints the function's newest log lines, oldest first; with --follow, every new line as runs
+ * store it (GET /v1/logs/stream), reconnecting from the last line seen when the server ends a stream.
+ */
 async function logs(c, opts, name) {
-  const printed = new Map(); // run id → log lines printed so far
-  let from = opts.since ?? (opts.follow ? new Date().toISOString() : undefined);
+  if (!opts.follow) {
+    const page = await c.get("/v1/logs", { query: { function: name, since: opts.since, limit: opts.limit ?? 100 } });
+    for (const line of page.items.reverse()) printLine(opts, line);
+    return;
+  }
+  let last = null;
   for (;;) {
-    const { items } = await c.get("/v1/runs", { query: { function: name, since: from, limit: opts.follow ? 100 : (opts.limit ?? 10) } });
-    const open = items.filter((r) => !(TERMINAL.includes(r.status) && printed.has(r.id) && printed.get(r.id) === -1)).reverse();
-    for (const r of open) {
-      const run = await c.get(`/v1/runs/${enc(r.id)}`);
-      const done = printed.get(r.id) ?? 0;
-      printLogs(opts, run, (run.logs ?? []).slice(done));
-      printed.set(r.id, TERMINAL.includes(run.status) ? -1 : (run.logs ?? []).length);
+    const headers = last ? { "last-event-id": last } : {};
+    const res = await c.request("GET", "/v1/logs/stream", { query: { function: name }, headers, raw: true });
+    if (!res.ok) return parseResponse(res);
+    for await (const event of sseEvents(res.body)) {
+      if (event.id) last = event.id;
+      if (event.event === "line") printLine(opts, JSON.parse(event.data));
     }
-    if (!opts.follow) return;
-    // Next time, list from the oldest run still live (or the newest seen): `printed` skips the rest.
-    const live = items.filter((r) => !TERMINAL.includes(r.status));
-    const anchor = live.at(-1) ?? items[0];
-    if (anchor) from = isoTime(anchor.createdAt);
-    await sleep(opts.interval ?? 1000);
   }
 }
 
@@ -193,10 +209,9 @@ export function registerCalls(program) {
   registerRuns(program);
   program
     .command("logs <function>")
-    .description("log lines of the function's recent runs")
-    .option("-f, --follow", "keep printing the lines of new runs")
+    .description("the function's newest log lines (across its runs)")
+    .option("-f, --follow", "then keep printing new lines as runs write them (a live stream)")
     .option("--since <time>", "ISO time or duration back from now (15m, 2h)", (v) => since(v))
-    .option("--limit <n>", "runs to show without --follow (default 10)", int)
-    .option("--interval <ms>", "polling interval with --follow", int)
+    .option("--limit <n>", "lines to show (default 100, at most 200)", int)
     .action(withClient(logs));
 }

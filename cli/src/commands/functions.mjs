@@ -210,7 +210,7 @@ export function registerFunctions(program) {
           ["NAME", "ACTIVE", "TOOL", "JOB", "LAST RUN"],
           items.map((f) => [
             f.name,
-            `v${f.activeVersion?.number ?? f.activeVersion}`,
+            f.activeVersion === null ? "—" : `v${f.activeVersion}`,
             f.exposures?.tool ? "yes" : "no",
             f.exposures?.job ? "yes" : "no",
             f.lastRun ? `${f.lastRun.status} ${isoTime(f.lastRun.createdAt)}` : "",
@@ -257,7 +257,7 @@ export function registerFunctions(program) {
     .action(
       withClient(async (c, opts, name, version) => {
         const v = await c.post(`/v1/functions/${enc(name)}/rollback`, { version: int(String(version).replace(/^v/, "")) });
-        emit(opts, v, () => `${pc.green("✔")} ${name} now runs v${v.number ?? version}`);
+        emit(opts, v, () => `${pc.green("✔")} ${name} now runs v${v.activeVersion}`);
       }),
     );
   program

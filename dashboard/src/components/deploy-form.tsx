@@ -101,7 +101,7 @@ export function DeployForm({ name, initialCode, onDeployed, submitLabel = "Deplo
     const target = newName.trim();
     // A new function must not silently replace another one's code: ask first when the name is taken.
     const existing = await api.fn(target).catch(() => null);
-    if (existing) setOverwrite({ name: target, version: existing.activeVersion.number });
+    if (existing) setOverwrite({ name: target, version: existing.currentVersion.number });
     else await deploy(target);
   };
 

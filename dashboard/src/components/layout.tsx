@@ -19,6 +19,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { href: "/functions", label: "Functions", scope: "functions:read" },
   { href: "/runs", label: "Runs", scope: "runs:read" },
+  { href: "/logs", label: "Logs", scope: "runs:read" },
   { href: "/jobs", label: "Jobs", scope: "jobs:read" },
   { href: "/inbox", label: "Approvals", scope: "jobs:read" },
   { href: "/webhooks", label: "Webhooks", scope: "webhooks:read" },

@@ -20,16 +20,25 @@ interface Props {
   empty: ComponentChildren;
   /** Offers a retry when the first page could not load. */
   retry?: boolean;
+  /** With a selection: a checkbox per row (bulk actions). */
+  selection?: Selection;
 }
 
-export function PagedRuns({ kind, list, empty, retry }: Props) {
+/** Which rows are checked, and how a checkbox changes that. */
+export interface Selection {
+  selected: ReadonlySet<string>;
+  toggle: (id: string, on: boolean) => void;
+  toggleAll: (ids: string[], on: boolean) => void;
+}
+
+export function PagedRuns({ kind, list, empty, retry, selection }: Props) {
   const { items, error, cursor } = list;
   return (
     <>
       {error && <ErrorBox error={error} onRetry={retry && items === null ? list.reload : undefined} />}
       {items === null && !error && <Loading />}
       {items?.length === 0 && <Empty>{empty}</Empty>}
-      {items && items.length > 0 && <RunsTable kind={kind} items={items} />}
+      {items && items.length > 0 && <RunsTable kind={kind} items={items} selection={selection} />}
       {cursor && items && (
         <div class="actions">
           <button type="button" onClick={list.loadMore} disabled={list.loadingMore}>
@@ -42,13 +51,25 @@ export function PagedRuns({ kind, list, empty, retry }: Props) {
 }
 
 /** Status and duration first (what a scan looks for), a failed run's error under its id; on phones rows become cards. */
-function RunsTable({ kind, items }: { kind: keyof typeof KINDS; items: RunView[] }) {
+function RunsTable({ kind, items, selection }: { kind: keyof typeof KINDS; items: RunView[]; selection?: Selection }) {
   const { label, column } = KINDS[kind];
+  const ids = items.map((r) => r.id);
+  const all = selection !== undefined && ids.every((id) => selection.selected.has(id));
   return (
     <div class="table-wrap">
       <table aria-label={label} class="stack runs-table">
         <thead>
           <tr>
+            {selection && (
+              <th scope="col" class="select-cell">
+                <input
+                  type="checkbox"
+                  aria-label="Select all listed runs"
+                  checked={all}
+                  onChange={(e) => selection.toggleAll(ids, e.currentTarget.checked)}
+                />
+              </th>
+            )}
             <th scope="col">Status</th>
             <th scope="col">Duration</th>
             <th scope="col">{column}</th>
@@ -60,6 +81,16 @@ function RunsTable({ kind, items }: { kind: keyof typeof KINDS; items: RunView[]
         <tbody>
           {items.map((r) => (
             <tr key={r.id}>
+              {selection && (
+                <td class="select-cell">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${r.id}`}
+                    checked={selection.selected.has(r.id)}
+                    onChange={(e) => selection.toggle(r.id, e.currentTarget.checked)}
+                  />
+                </td>
+              )}
               <td data-label="Status">
                 <StatusBadge status={r.status} />
               </td>

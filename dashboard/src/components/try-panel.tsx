@@ -1,12 +1,13 @@
 /**
  * Try it: call the function as a tool with JSON input and show status, duration, output and run;
- * or start it as a job with the same input and open the job's page.
+ * or start it as a job with the same input and open the job's page. With `?replay=<run id>` in the
+ * URL ("Replay with edits"), the input starts as that run's input, to edit before running.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, type Manifest, type ToolCallResult } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
 import { duration, pretty } from "../lib/format";
-import { Link, navigate } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { Fact } from "./facts";
 import { FieldError, invalidIf } from "./form-error";
 import { Issues } from "./states";
@@ -19,6 +20,7 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
   const [failure, setFailure] = useState<string | null>(null);
   const [jobError, setJobError] = useState<ApiError | null>(null);
   const { tool, job } = manifest.exposures;
+  const replayOf = useReplayInput(name, setInput);
 
   if (!tool && !job) {
     return <p class="muted">This version is exposed neither as a tool nor as a job, so it cannot be called from here.</p>;
@@ -70,7 +72,13 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
   };
 
   return (
-    <form class="try" onSubmit={tool ? run : startJob}>
+    <form class="try" id="try" onSubmit={tool ? run : startJob}>
+      {replayOf && (
+        <p class="notice" role="status">
+          Pre-filled with the input of run <Link href={`/runs/${encodeURIComponent(replayOf)}`}>{replayOf}</Link>: edit it, then{" "}
+          {tool ? "Run" : "Run as job"}.
+        </p>
+      )}
       <label for="try-input">Input (JSON)</label>
       <textarea
         id="try-input"
@@ -130,4 +138,25 @@ export function TryPanel({ name, manifest }: { name: string; manifest: Manifest 
       )}
     </form>
   );
+}
+
+/** With `?replay=<run id>`: puts that run's input (of this function) in the editor once, scrolled into view; the run id, or null. */
+function useReplayInput(name: string, setInput: (text: string) => void): string | null {
+  const id = useLocation().query.get("replay");
+  const [loaded, setLoaded] = useState<string | null>(null);
+  const done = useRef<string | null>(null);
+  useEffect(() => {
+    if (!id || done.current === id) return;
+    done.current = id;
+    api.run(id).then(
+      (run) => {
+        if (run.function !== name) return;
+        setInput(pretty(run.input));
+        setLoaded(id);
+        document.getElementById("try")?.scrollIntoView({ block: "start" });
+      },
+      () => setLoaded(null),
+    );
+  }, [id, name]);
+  return loaded;
 }

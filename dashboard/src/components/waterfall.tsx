@@ -58,7 +58,7 @@ function Detail({ row }: { row: Row }) {
     );
   }
   if (row.kind === "span") return <pre class="row-detail error-text">{row.span.error}</pre>;
-  return <pre class="row-detail">{prettyText(row.log.data)}</pre>;
+  return <pre class="row-detail">{JSON.stringify(row.log.data, null, 2)}</pre>;
 }
 
 function Meta({ row, end }: { row: Row; end: number | null }) {

@@ -44,11 +44,20 @@ export function buildTimeline(run: TraceSource, now = Date.now()): Timeline {
         child,
       }),
     ),
-    ...run.steps.map((step, i): Row => ({ kind: "step", key: `step-${i}`, at: step.startedAt, end: step.endedAt, step })),
-    ...run.spans.map(
-      (span, i): Row => ({ kind: "span", key: `span-${i}`, at: span.startedAt, end: span.startedAt + span.durationMs, span }),
+    ...run.steps.map(
+      (step, i): Row => ({
+        kind: "step",
+        key: `step-${i}`,
+        at: Date.parse(step.startedAt),
+        end: step.endedAt === null ? null : Date.parse(step.endedAt),
+        step,
+      }),
     ),
-    ...run.logs.map((log, i): Row => ({ kind: "log", key: `log-${i}`, at: log.at, log })),
+    ...run.spans.map((span, i): Row => {
+      const at = Date.parse(span.startedAt);
+      return { kind: "span", key: `span-${i}`, at, end: at + span.durationMs, span };
+    }),
+    ...run.logs.map((log, i): Row => ({ kind: "log", key: `log-${i}`, at: Date.parse(log.at), log })),
   ];
   rows.sort((a, b) => a.at - b.at || rank(a) - rank(b));
   const started = run.startedAt ? Date.parse(run.startedAt) : Date.parse(run.createdAt);

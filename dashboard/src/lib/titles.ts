@@ -3,6 +3,7 @@
 const SECTIONS: Record<string, string> = {
   functions: "Functions",
   runs: "Runs",
+  logs: "Logs",
   jobs: "Jobs",
   inbox: "Approvals",
   webhooks: "Webhooks",

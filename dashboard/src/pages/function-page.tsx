@@ -30,7 +30,7 @@ export function FunctionPage({ name, session }: { name: string; session: Session
     if (!data) return;
     setEditError(null);
     try {
-      setEditing(joinFiles(await api.source(name, data.fn.activeVersion.number)));
+      setEditing(joinFiles(await api.source(name, data.fn.currentVersion.number)));
     } catch (e) {
       setEditError(e as Error);
     }
@@ -39,7 +39,7 @@ export function FunctionPage({ name, session }: { name: string; session: Session
   if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
   if (!data) return <Loading />;
   const { fn, versions } = data;
-  const active = fn.activeVersion;
+  const active = fn.currentVersion;
 
   return (
     <section>

@@ -31,7 +31,7 @@ async function loadWaiting(): Promise<Waiting[]> {
   for (const job of jobs) {
     if (!job || !waitsForEvent(job.status, job.waitingFor)) continue;
     const wait = [...job.steps].reverse().find((s) => s.kind === "wait" && s.status === "waiting");
-    out.push({ job, type: job.waitingFor, step: wait?.name ?? job.currentStep ?? "", since: wait?.startedAt ?? null });
+    out.push({ job, type: job.waitingFor, step: wait?.name ?? job.currentStep ?? "", since: wait ? Date.parse(wait.startedAt) : null });
   }
   return out.sort((a, b) => (a.since ?? 0) - (b.since ?? 0));
 }

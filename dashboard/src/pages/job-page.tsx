@@ -12,6 +12,7 @@ import { FieldError, invalidIf } from "../components/form-error";
 import { hasScope } from "../components/layout";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
+import { replayWithEditsHref } from "../lib/bulk";
 import { dateTime, duration, pretty } from "../lib/format";
 import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
@@ -135,7 +136,7 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
       {canWrite && (
         <div class="actions job-actions">
           {ended ? (
-            <ReplayButtons id={view.id} status={view.status} />
+            <ReplayButtons id={view.id} fn={view.function} status={view.status} />
           ) : (
             <CancelJob
               id={view.id}
@@ -216,11 +217,11 @@ function StepsTable({ steps, now, ended }: { steps: LiveStep[]; now: number; end
               </td>
               <td>{s.attempt}</td>
               <td>
-                {s.endedAt !== null
-                  ? duration(s.endedAt - s.startedAt)
+                {s.durationMs !== null
+                  ? duration(s.durationMs)
                   : ended
                     ? "—"
-                    : `${duration(Math.max(0, now - s.startedAt))} so far`}
+                    : `${duration(Math.max(0, now - Date.parse(s.startedAt)))} so far`}
               </td>
               <td class="step-result">
                 {s.error ? <span class="error-text">{s.error}</span> : s.output ? <code>{s.output}</code> : <span class="muted">—</span>}
@@ -324,7 +325,7 @@ function CancelJob({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
-function ReplayButtons({ id, status }: { id: string; status: string }) {
+function ReplayButtons({ id, fn, status }: { id: string; fn: string; status: string }) {
   const { busy, error, replay } = useReplay();
   return (
     <div>
@@ -337,6 +338,9 @@ function ReplayButtons({ id, status }: { id: string; status: string }) {
             Replay from failed step
           </button>
         )}
+        <Link href={replayWithEditsHref({ id, function: fn })} class="button">
+          Replay with edits
+        </Link>
       </div>
       <p class="muted small">
         A replay is a new job with the same input on the function's active version

@@ -5,6 +5,7 @@ import { Fact, OriginFacts } from "../components/facts";
 import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
+import { replayWithEditsHref } from "../lib/bulk";
 import { dateTime, duration, pretty } from "../lib/format";
 import { isJob } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
@@ -33,6 +34,9 @@ export function RunPage({ id }: { id: string }) {
             {ACTIVE_STATUSES.has(run.status) ? "Live job page" : "Job page"}
           </Link>
         )}
+        <Link href={replayWithEditsHref(run)} class="button">
+          Replay with edits
+        </Link>
       </div>
       <dl class="facts">
         <Fact term="Run id">

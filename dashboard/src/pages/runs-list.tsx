@@ -1,11 +1,13 @@
 /**
  * Runs, newest first: filters (kept in the URL; a function prefix with "*"), counts per status for
  * the filter (each a one-click status filter), "Load more" by cursor, and a refresh that brings
- * new runs in (every 2 s while a listed run is live, every 5 s otherwise).
+ * new runs in (every 2 s while a listed run is live, every 5 s otherwise); select runs to replay
+ * or cancel them together.
  */
-import { useMemo } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { api, type RunsFilter } from "../api";
-import { PagedRuns } from "../components/runs-table";
+import { BulkBar } from "../components/bulk-bar";
+import { PagedRuns, type Selection } from "../components/runs-table";
 import { StatusBadge } from "../components/status-badge";
 import { useAsync } from "../lib/use-async";
 import { usePaged } from "../lib/use-paged";
@@ -30,6 +32,13 @@ export function RunsList() {
   const filter = useMemo(() => filterFrom(query), [search]);
   const list = usePaged((cursor) => api.runs(filter, cursor), [filter]);
   const counts = useAsync(() => api.runCounts(filter), [filter]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const selection: Selection = {
+    selected,
+    toggle: (id, on) => setSelected((cur) => toggled(cur, [id], on)),
+    toggleAll: (ids, on) => setSelected((cur) => toggled(cur, ids, on)),
+  };
+  const chosen = (list.items ?? []).filter((r) => selected.has(r.id));
   usePoll(true, () => (document.hidden ? undefined : counts.reload()), 10_000);
 
   const apply = (f: RunsFilter) => {
@@ -59,13 +68,21 @@ export function RunsList() {
           onPick={(status) => apply({ ...filter, status })}
         />
       )}
+      {chosen.length > 0 && <BulkBar runs={chosen} onClear={() => setSelected(new Set())} />}
       <PagedRuns
         kind="runs"
         list={list}
+        selection={selection}
         empty={<p>{filtered ? "No runs match these filters." : "No runs yet. Call a function from its Try it panel."}</p>}
       />
     </section>
   );
+}
+
+function toggled(cur: ReadonlySet<string>, ids: string[], on: boolean): ReadonlySet<string> {
+  const next = new Set(cur);
+  for (const id of ids) on ? next.add(id) : next.delete(id);
+  return next;
 }
 
 const ORDER = ["queued", "running", "waiting", "succeeded", "failed", "timed_out", "cancelled"];

@@ -4,7 +4,14 @@
  */
 import { Hono } from "hono";
 import { endFunctionJobs } from "../../jobs/end-job";
-import { DeployRequest, FunctionName, RollbackRequest, type VersionView } from "../../lib/contracts/functions";
+import {
+  DeployRequest,
+  type FunctionDetail,
+  FunctionName,
+  RollbackRequest,
+  type RollbackResponse,
+  type VersionView,
+} from "../../lib/contracts/functions";
 import { canTouchFunction } from "../../lib/domain/access";
 import {
   activateVersion,
@@ -69,11 +76,12 @@ export const functionsRoutes = new Hono<AppEnv>()
   .get("/:name", async (c) => {
     const name = nameParam(c.req.param("name"));
     authorize(c, "functions:read", name);
-    const versions = await versionsOf(c.get("db"), name);
+    const [versions, [row]] = await Promise.all([versionsOf(c.get("db"), name), listFunctions(c.get("db"), name)]);
     const active = versions.find((v) => v.active);
-    if (!active) throw notFound(`function "${name}"`);
+    if (!active || !row) throw notFound(`function "${name}"`);
     const concurrency = await concurrencyLine(c.env, name, active.manifest.concurrency);
-    return c.json({ name, description: active.manifest.description, activeVersion: active, versions: versions.length, concurrency });
+    const detail: FunctionDetail = { ...functionView(row), currentVersion: active, versions: versions.length, concurrency };
+    return c.json(detail);
   })
   .get("/:name/versions", async (c) => {
     const name = nameParam(c.req.param("name"));
@@ -96,8 +104,10 @@ export const functionsRoutes = new Hono<AppEnv>()
     const { version } = await readBody(c, RollbackRequest);
     if (!(await activateVersion(c.get("db"), name, version, Date.now()))) throw notFound(`version ${version} of "${name}"`);
     await audit(c, "function.rollback", name, { version });
-    const items = await versionsOf(c.get("db"), name);
-    return c.json({ activeVersion: items.find((v) => v.active) });
+    const current = (await versionsOf(c.get("db"), name)).find((v) => v.active);
+    if (!current) throw notFound(`function "${name}"`);
+    const body: RollbackResponse = { activeVersion: current.number, currentVersion: current };
+    return c.json(body);
   })
   .delete("/:name", async (c) => {
     const name = nameParam(c.req.param("name"));

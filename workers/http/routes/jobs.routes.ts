@@ -10,6 +10,7 @@ import { endJob } from "../../jobs/end-job";
 import { JobEventRequest, StartJobRequest } from "../../lib/contracts/jobs";
 import { isJobTrigger, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
+import { stepView, traceView } from "../../lib/domain/trace-view";
 import { getRun, getTrace, listDeadLetter, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
 import { acceptJob } from "../accept-job";
 import { AppError, notFound } from "../errors";
@@ -55,11 +56,11 @@ export const jobsRoutes = new Hono<AppEnv>()
         status: live.status === "queued" ? view.status : live.status,
         currentStep: live.currentStep,
         waitingFor: live.waitingFor,
-        steps: live.steps,
+        steps: live.steps.map(stepView),
         logs: [],
         spans: [],
       });
-    return c.json({ ...view, currentStep: null, waitingFor: null, ...(await getTrace(c.get("db"), run.id)) });
+    return c.json({ ...view, currentStep: null, waitingFor: null, ...traceView(await getTrace(c.get("db"), run.id)) });
   })
   .get("/:id/stream", async (c) => {
     const run = await jobRun(c, "jobs:read");

@@ -9,6 +9,7 @@ import { ReplayRequest } from "../../lib/contracts/jobs";
 import { isJobTrigger, type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
 import { restoredJson } from "../../lib/domain/json-text";
+import { traceView } from "../../lib/domain/trace-view";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { countRunsByStatus, getRun, getTrace, listChildren, listRuns } from "../../lib/infra/db/runs.repo";
 import { AppError, notFound } from "../errors";
@@ -63,5 +64,5 @@ export const runsRoutes = new Hono<AppEnv>()
     if (!run || !canTouchFunction(c.get("principal"), run.functionName)) throw notFound(`run "${c.req.param("id")}"`);
     const [trace, children] = await Promise.all([getTrace(db, run.id), listChildren(db, run.id)]);
     const visible = children.filter((child) => canTouchFunction(c.get("principal"), child.functionName));
-    return c.json({ ...runView(run), ...trace, children: visible.map(childView) });
+    return c.json({ ...runView(run), ...traceView(trace), children: visible.map(childView) });
   });

@@ -14,9 +14,10 @@ import {
   UpdateAlertRequest,
 } from "./alerts";
 import { AuditPage, AuditQuery } from "./audit";
-import { DeployRequest, FunctionView, RollbackRequest, VersionView } from "./functions";
+import { DeployRequest, FunctionDetail, FunctionView, RollbackRequest, RollbackResponse, VersionView } from "./functions";
 import { JobEventRequest, ReplayRequest, StartJobRequest } from "./jobs";
 import { ApiKeyView, CreatedKey, CreateKeyRequest, MintTokenRequest, RevokeTokensQuery, SessionRequest } from "./keys";
+import { LogsPage, LogsQuery, LogsStreamQuery } from "./logs";
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
 import { RunDetail, RunsQuery, RunView } from "./runs";
 import { CreateScheduleRequest, ListSchedulesQuery, PreviewQuery, ScheduleDetail, ScheduleView, UpdateScheduleRequest } from "./schedules";
@@ -65,10 +66,17 @@ export const API_ROUTES: ApiRoute[] = [
   r("delete", "/v1/session", "End the dashboard session", null, { status: 204 }),
   r("post", "/v1/functions", "Deploy a function version", "functions:write", { status: 201, schema: VersionView }, { body: DeployRequest }),
   r("get", "/v1/functions", "List functions", "functions:read", { status: 200, schema: items(FunctionView) }),
-  r("get", "/v1/functions/{name}", "One function", "functions:read", { status: 200 }),
+  r("get", "/v1/functions/{name}", "One function", "functions:read", { status: 200, schema: FunctionDetail }),
   r("get", "/v1/functions/{name}/versions", "Its versions", "functions:read", { status: 200, schema: items(VersionView) }),
   r("get", "/v1/functions/{name}/versions/{number}", "One version's sources", "functions:read", { status: 200 }),
-  r("post", "/v1/functions/{name}/rollback", "Activate an earlier version", "functions:write", { status: 200 }, { body: RollbackRequest }),
+  r(
+    "post",
+    "/v1/functions/{name}/rollback",
+    "Activate an earlier version",
+    "functions:write",
+    { status: 200, schema: RollbackResponse },
+    { body: RollbackRequest },
+  ),
   r("delete", "/v1/functions/{name}", "Delete a function", "functions:write", { status: 204 }),
   r("get", "/v1/functions/{name}/config", "Its secrets grants and environment", "functions:read", {
     status: 200,
@@ -128,6 +136,22 @@ export const API_ROUTES: ApiRoute[] = [
     "runs:read",
     { status: 200, schema: z.object({ counts: z.record(z.string(), z.number()), capped: z.boolean() }) },
     { query: RunsQuery },
+  ),
+  r(
+    "get",
+    "/v1/logs",
+    "Log lines across runs, newest first (`q` searches the newest 5,000 lines matching the other filters per request)",
+    "runs:read",
+    { status: 200, schema: LogsPage },
+    { query: LogsQuery },
+  ),
+  r(
+    "get",
+    "/v1/logs/stream",
+    "Live tail of new log lines (server-sent events `line`, resumable with Last-Event-ID; ends after 5 minutes)",
+    "runs:read",
+    { status: 200, description: "text/event-stream" },
+    { query: LogsStreamQuery },
   ),
   r("get", "/v1/runs/{id}", "A run with its trace", "runs:read", { status: 200, schema: RunDetail }),
   r("post", "/v1/runs/{id}/replay", "Replay a run as a new job", "jobs:write", { status: 202, schema: Accepted }, { body: ReplayRequest }),

@@ -153,3 +153,17 @@ export const FunctionView = z.object({
   lastRun: z.object({ id: z.string(), status: z.string(), createdAt: z.string() }).nullable(),
 });
 export type FunctionView = z.infer<typeof FunctionView>;
+
+/** A function in full: the list item plus its active version, its number of versions and its concurrency line. */
+export const FunctionDetail = FunctionView.extend({
+  /** The version `activeVersion` names, with its manifest. */
+  currentVersion: VersionView,
+  versions: z.number().int(),
+  /** Jobs holding one of the function's `limit` slots and jobs waiting for one (null without a limit). */
+  concurrency: z.object({ limit: z.number(), running: z.array(z.string()), waiting: z.array(z.string()) }).nullable(),
+});
+export type FunctionDetail = z.infer<typeof FunctionDetail>;
+
+/** What a rollback answers: the number now active and that version. */
+export const RollbackResponse = z.object({ activeVersion: z.number(), currentVersion: VersionView });
+export type RollbackResponse = z.infer<typeof RollbackResponse>;

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { FunctionName, RetryPolicy, SecretRequirement } from "./functions";
-import { RunStatus, RunTrigger, StepRecord } from "./runs";
+import { RunStatus, RunTrigger, StepRecord, StepView } from "./runs";
 
 export const StartJobRequest = z.strictObject({
   function: FunctionName,
@@ -91,3 +91,7 @@ export const JobState = z.object({
   updatedAt: z.number(),
 });
 export type JobState = z.infer<typeof JobState>;
+
+/** The live state as GET /v1/jobs/{id}/stream sends it: steps as in a run's trace, ISO times. */
+export const JobStateView = JobState.extend({ steps: z.array(StepView), updatedAt: z.string() });
+export type JobStateView = z.infer<typeof JobStateView>;

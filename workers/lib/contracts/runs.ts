@@ -32,6 +32,7 @@ export type RunError = z.infer<typeof RunError>;
 export const StepStatus = z.enum(["running", "succeeded", "failed", "sleeping", "waiting", "cancelled"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
+/** A step attempt as recorded and stored (epoch-millisecond times); the API shows it as StepView. */
 export const StepRecord = z.object({
   name: z.string(),
   kind: z.enum(["step", "sleep", "wait"]),
@@ -44,6 +45,7 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** An outbound call as recorded and stored; the API shows it as SpanView. */
 export const SpanRecord = z.object({
   step: z.string().nullable(),
   method: z.string(),
@@ -59,6 +61,7 @@ export type SpanRecord = z.infer<typeof SpanRecord>;
 export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
 export type LogLevel = z.infer<typeof LogLevel>;
 
+/** A log line as recorded and stored (`data` as JSON text); the API shows it as LogView. */
 export const LogRecord = z.object({
   level: LogLevel,
   message: z.string(),
@@ -75,6 +78,24 @@ export const Trace = z.object({
   logs: z.array(LogRecord),
 });
 export type Trace = z.infer<typeof Trace>;
+
+/** A step attempt as the API shows it: ISO times, and its duration once it ended. */
+export const StepView = StepRecord.extend({
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type StepView = z.infer<typeof StepView>;
+
+export const SpanView = SpanRecord.extend({ startedAt: z.string() });
+export type SpanView = z.infer<typeof SpanView>;
+
+/**
+ * A log line as the API shows it. `data` is the JSON value the function logged (null when none);
+ * a value cut by the trace caps is `{ "truncated": true, "preview": "<the first characters>" }`.
+ */
+export const LogView = LogRecord.extend({ data: z.unknown(), at: z.string() });
+export type LogView = z.infer<typeof LogView>;
 
 export const RunsQuery = z.strictObject({
   /** A function's name, or a name prefix ending in "*" (`billing-*`). */
@@ -132,9 +153,9 @@ export const ChildRun = z.object({
 export type ChildRun = z.infer<typeof ChildRun>;
 
 export const RunDetail = RunView.extend({
-  steps: z.array(StepRecord),
-  spans: z.array(SpanRecord),
-  logs: z.array(LogRecord),
+  steps: z.array(StepView),
+  spans: z.array(SpanView),
+  logs: z.array(LogView),
   /** The runs this run started with ctx.invoke (those the caller may see), oldest first. */
   children: z.array(ChildRun),
 });

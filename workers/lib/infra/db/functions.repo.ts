@@ -155,7 +155,8 @@ export async function deleteFunction(db: Db, name: string): Promise<boolean> {
 
 export type FunctionRow = Awaited<ReturnType<typeof listFunctions>>[number];
 
-export async function listFunctions(db: Db) {
+/** Every function (or the one named), with its active version number and its latest run. */
+export async function listFunctions(db: Db, name?: string) {
   return db
     .select({
       id: functions.id,
@@ -171,6 +172,7 @@ export async function listFunctions(db: Db) {
     })
     .from(functions)
     .leftJoin(functionVersions, eq(functionVersions.id, functions.activeVersionId))
+    .where(name === undefined ? undefined : eq(functions.name, name))
     .orderBy(functions.name)
     .all();
 }

@@ -86,8 +86,10 @@ export function traceInserts(db: Db, runId: string, trace: Trace, offset = { ste
   for (const rows of chunks(steps, 10)) items.push(db.insert(runSteps).values(rows));
   const spans = trace.spans.map((s, i) => ({ runId, seq: offset.spans + i, ...s, durationMs: Math.round(s.durationMs) }));
   for (const rows of chunks(spans, 10)) items.push(db.insert(runSpans).values(rows));
-  const logs = trace.logs.map((l, i) => ({ runId, seq: offset.logs + i, ...l }));
-  for (const rows of chunks(logs, 7)) items.push(db.insert(runLogs).values(rows));
+  // The function's name comes from the run's row (inserted earlier in the same batch): one bound parameter.
+  const functionName = sql<string>`(select function_name from runs where id = ${runId})`;
+  const logs = trace.logs.map((l, i) => ({ runId, seq: offset.logs + i, ...l, functionName }));
+  for (const rows of chunks(logs, 8)) items.push(db.insert(runLogs).values(rows));
   return items;
 }
 
@@ -112,7 +114,7 @@ export async function getTrace(db: Db, runId: string): Promise<Trace> {
   return {
     steps: steps.map(({ runId: _, seq: __, ...s }) => ({ ...s, kind: s.kind as "step", status: s.status as "running" })),
     spans: spans.map(({ runId: _, seq: __, ...s }) => s),
-    logs: logs.map(({ runId: _, seq: __, ...l }) => ({ ...l, level: l.level as "info" })),
+    logs: logs.map(({ runId: _, seq: __, functionName: ___, ...l }) => ({ ...l, level: l.level as "info" })),
   };
 }
 
