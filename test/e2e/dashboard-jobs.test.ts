@@ -137,6 +137,13 @@ describe("dashboard jobs", () => {
     await page.getByRole("link", { name: "Full trace" }).click();
     await page.getByRole("heading", { name: /Run of approve-payment/ }).waitFor();
     expect(await page.getByRole("list", { name: "Trace" }).textContent()).toContain("pay");
+    // The time axis zooms in on the middle of the run and back out to all of it.
+    const axis = page.getByTestId("wf-window");
+    expect(await axis.textContent()).toMatch(/^whole run, /);
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    expect(await axis.textContent()).toMatch(/^\+.+ – \+.+ of /);
+    await page.getByRole("button", { name: "Fit" }).click();
+    expect(await axis.textContent()).toMatch(/^whole run, /);
     await page.getByRole("link", { name: "Job page" }).click();
     await expect.poll(status, slow).toBe("succeeded");
     expect(jobIdFromUrl()).toBe(id);

@@ -7,7 +7,7 @@ import { actorLabel, detailPairs } from "../../dashboard/src/lib/audit";
 import { canCancel, canReplay, eachBounded, type Outcome, replayWithEditsHref } from "../../dashboard/src/lib/bulk";
 import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
 import { duration } from "../../dashboard/src/lib/format";
-import { buildTimeline } from "../../dashboard/src/lib/timeline";
+import { barIn, buildTimeline, zoomWindow } from "../../dashboard/src/lib/timeline";
 import { pageTitle } from "../../dashboard/src/lib/titles";
 
 describe("exampleFromSchema", () => {
@@ -134,6 +134,66 @@ describe("buildTimeline", () => {
     ]);
     expect(timeline.origin).toBe(t);
     expect(timeline.total).toBe(50);
+    expect(timeline.rows.map((r) => r.depth)).toEqual([0, 0, 1, 1, 0]);
+  });
+
+  it("nests a step's calls and logs under it and groups its retries with the back-off between them", () => {
+    const t = 3_000_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const step = (name: string, attempt: number, start: number, end: number, status: string) => ({
+      name,
+      kind: "step",
+      status,
+      attempt,
+      startedAt: iso(t + start),
+      endedAt: iso(t + end),
+      durationMs: end - start,
+      error: status === "failed" ? "boom" : null,
+      output: null,
+    });
+    const log = (message: string, stepName: string | null, at: number) => ({
+      level: "info",
+      message,
+      data: null,
+      step: stepName,
+      at: iso(t + at),
+    });
+    const run = {
+      startedAt: iso(t),
+      endedAt: iso(t + 60),
+      createdAt: iso(t),
+      steps: [step("pay", 1, 0, 10, "failed"), step("pay", 2, 30, 40, "succeeded"), step("notify", 1, 50, 60, "succeeded")],
+      spans: [
+        {
+          step: "pay",
+          method: "POST",
+          host: "psp.example",
+          path: "/charge",
+          status: 500,
+          startedAt: iso(t + 2),
+          durationMs: 5,
+          error: null,
+        },
+      ],
+      logs: [log("try 2", "pay", 35), log("outside", null, 12), log("try 1", "pay", 5), log("told", "notify", 55)],
+    } as unknown as Parameters<typeof buildTimeline>[0];
+    const rows = buildTimeline(run).rows.map((r) => {
+      const what = r.kind === "step" ? `${r.step.name}#${r.step.attempt}` : r.kind === "log" ? r.log.message : r.kind;
+      return `${what}@${r.depth}${r.backoffMs === null ? "" : ` after ${r.backoffMs}`}`;
+    });
+    expect(rows).toEqual(["pay#1@0", "span@1", "try 1@1", "pay#2@1 after 20", "try 2@2", "outside@0", "notify#1@0", "told@1"]);
+  });
+
+  it("zooms the time axis within the run and clips bars to the window", () => {
+    const half = zoomWindow({ from: 0, to: 1000 }, 1000, 0.5);
+    expect(half).toEqual({ from: 250, to: 750 });
+    // Zooming in near the end stays inside the run; zooming out never passes the whole run.
+    expect(zoomWindow({ from: 900, to: 1000 }, 1000, 0.5, 990)).toEqual({ from: 950, to: 1000 });
+    expect(zoomWindow(half, 1000, 4)).toEqual({ from: 0, to: 1000 });
+    expect(barIn(half, 500, 600)).toEqual({ left: 50, width: 20 });
+    // A bar before the window is a sliver at its left edge; a running one reaches the right edge.
+    expect(barIn(half, 0, 100)).toEqual({ left: 0, width: 0.5 });
+    expect(barIn(half, 700, null)).toEqual({ left: 90, width: 10 });
   });
 });
 
