@@ -16,6 +16,7 @@ import type { AuditAction, AuditEventView, AuditPage } from "../../workers/lib/c
 import type { DeployResponse, FunctionView, Manifest, VersionView } from "../../workers/lib/contracts/functions";
 import type { JobState, LiveStep } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
+import type { FunctionMetrics, MetricsView, MetricsWindow } from "../../workers/lib/contracts/metrics";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { ChildRun, RunDetail, RunView } from "../../workers/lib/contracts/runs";
@@ -49,10 +50,13 @@ export type {
   DeliveryView,
   DeployResponse,
   FunctionConfigView,
+  FunctionMetrics,
   FunctionView,
   JobState,
   LiveStep,
   Manifest,
+  MetricsView,
+  MetricsWindow,
   OAuthGrantView,
   OAuthScope,
   RunDetail,
@@ -223,6 +227,11 @@ export const api = {
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
   /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
+  /** The tool catalog in an agent framework's format (GET /v1/tools?format=…). */
+  toolCatalog: (format: "openai" | "anthropic" | "mcp") =>
+    request<{ tools: Record<string, unknown>[] }>("GET", `/v1/tools?format=${format}`).then((r) => r.tools),
+  metrics: (window: MetricsWindow, fn?: string) =>
+    request<MetricsView>("GET", `/v1/metrics?window=${window}${fn ? `&function=${enc(fn)}` : ""}`),
   runCounts: (filter: RunsFilter) =>
     request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
 

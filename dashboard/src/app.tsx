@@ -16,6 +16,7 @@ import { JobPage } from "./pages/job-page";
 import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
 import { NewFunction } from "./pages/new-function";
+import { OverviewPage } from "./pages/overview-page";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
 import { SchedulePage } from "./pages/schedule-page";
@@ -33,6 +34,7 @@ function Redirect({ to }: { to: string }) {
 
 function Routes({ path, query, session }: { path: string; query: URLSearchParams; session: Session }) {
   if (path === "/" || path === "") {
+    if (hasScope(session, "runs:read")) return <OverviewPage />;
     const first = hasScope(session, "functions:read")
       ? "/functions"
       : hasScope(session, "runs:read")
