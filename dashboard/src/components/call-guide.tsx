@@ -8,6 +8,7 @@ import { api, type Manifest, type Session } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
 import { pretty } from "../lib/format";
 import { type SchemaRow, schemaRows } from "../lib/schema-rows";
+import { curlJobStart, curlToolCall } from "../lib/snippets";
 import { useAsync } from "../lib/use-async";
 import { CopyButton } from "./copy-button";
 import { hasScope } from "./layout";
@@ -19,27 +20,6 @@ const FORMATS = [
   { value: "mcp", label: "MCP" },
 ] as const;
 type Format = (typeof FORMATS)[number]["value"];
-
-/** Single quotes for a POSIX shell: the JSON goes in as it is. */
-const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-
-export function curlToolCall(origin: string, name: string, input: unknown): string {
-  return [
-    `curl -X POST ${origin}/v1/tools/${name} \\`,
-    `  -H "Authorization: Bearer $KILN_API_KEY" \\`,
-    `  -H "Content-Type: application/json" \\`,
-    `  -d ${shellQuote(JSON.stringify(input))}`,
-  ].join("\n");
-}
-
-export function curlJobStart(origin: string, name: string, input: unknown): string {
-  return [
-    `curl -X POST ${origin}/v1/jobs \\`,
-    `  -H "Authorization: Bearer $KILN_API_KEY" \\`,
-    `  -H "Content-Type: application/json" \\`,
-    `  -d ${shellQuote(JSON.stringify({ function: name, input }))}`,
-  ].join("\n");
-}
 
 export function CallGuide({ name, manifest, session }: { name: string; manifest: Manifest; session: Session }) {
   const origin = window.location.origin;

@@ -20,6 +20,8 @@ export interface ChartSpec {
   /** Formats a value on the y axis. */
   format: (v: number) => string;
   bars?: boolean;
+  /** Dots on the points: a series with gaps (no runs, no rate) would otherwise show lone points as nothing. */
+  points?: boolean;
 }
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";

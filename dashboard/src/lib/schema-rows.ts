@@ -45,8 +45,12 @@ const CONSTRAINTS: [string, (v: unknown) => string][] = [
   ["default", (v) => `default ${JSON.stringify(v)}`],
 ];
 
+/** zod writes the safe-integer range on every int: a bound nobody chose is no constraint to show. */
+const chosen = (k: string, v: unknown) =>
+  v !== undefined && !((k === "minimum" || k === "maximum") && typeof v === "number" && Math.abs(v) >= Number.MAX_SAFE_INTEGER);
+
 function constraintsOf(s: Schema): string[] {
-  return CONSTRAINTS.filter(([k]) => s[k] !== undefined)
+  return CONSTRAINTS.filter(([k]) => chosen(k, s[k]))
     .map(([k, say]) => say(s[k]))
     .filter(Boolean);
 }
