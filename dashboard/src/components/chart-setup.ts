@@ -24,6 +24,8 @@ export interface ChartSpec {
   points?: boolean;
 }
 
+const Y_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 
 function options(spec: ChartSpec, width: number): uPlot.Options {
@@ -36,8 +38,10 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
     height: 180,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-    axes: [axis, { ...axis, size: 56, values: (_u, ticks) => ticks.map(spec.format) }],
+    // Headroom above the highest point, so a point at the top is not cut in half by the edge.
+    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
+    // Whole steps only: counts and percentages never need a tick at 0.5.
+    axes: [axis, { ...axis, size: 56, incrs: Y_STEPS, values: (_u, ticks) => ticks.map(spec.format) }],
     series: [
       {},
       ...spec.series.map((s) => {
