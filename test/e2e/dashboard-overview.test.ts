@@ -139,6 +139,7 @@ describe("function page", () => {
       .poll(async () => JSON.parse((await page.getByTestId("snippet-tool-definition").locator("pre").textContent()) ?? "null"))
       .toEqual(definition);
 
+    await page.getByText("Source of v1").click();
     await page.getByTestId("source-view").locator(".cm-content").waitFor();
     expect(await page.getByTestId("source-view").textContent()).toContain("A weather forecast");
     await page.getByRole("table", { name: "Runs" }).waitFor();

@@ -52,7 +52,7 @@ function MetricsBody({ m, phrase, overview }: { m: MetricsView; phrase: string; 
         <Stat term="p50" id="p50" value={duration(t.p50Ms)} />
         <Stat term="p95" id="p95" value={duration(t.p95Ms)} />
         <Stat term="p99" id="p99" value={duration(t.p99Ms)} />
-        <Stat term="Waiting for events" id="waiting" value={capped(m.waitingJobs, m.countCap)} href="/inbox" />
+        <Stat term="Jobs waiting" id="waiting" value={capped(m.waitingJobs, m.countCap)} href="/runs?status=waiting" />
         <Stat term="Dead letters" id="dead-letters" value={capped(m.deadLetters, m.countCap)} href="/jobs/dead-letters" />
       </dl>
       {t.runs === 0 ? (

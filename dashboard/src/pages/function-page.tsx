@@ -14,7 +14,7 @@ import { FunctionConfig } from "../components/function-config";
 import { hasScope } from "../components/layout";
 import { MetricsPanel } from "../components/metrics-panel";
 import { PagedRuns } from "../components/runs-table";
-import { SourceView } from "../components/source-view";
+import { SourceDisclosure } from "../components/source-view";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { TryPanel } from "../components/try-panel";
 import { joinFiles, VersionDiff } from "../components/version-diff";
@@ -115,7 +115,7 @@ export function FunctionPage({ name, session }: { name: string; session: Session
         <h2 id="code-heading">Code</h2>
         {editing === null ? (
           <>
-            <SourceView name={fn.name} version={active.number} />
+            <SourceDisclosure key={active.number} name={fn.name} version={active.number} />
             <p class="muted">Deploying creates version v{versions.length + 1} and makes it active.</p>
             <button type="button" onClick={startEditing}>
               {readDraft(fn.name) ? "Resume your unsaved draft" : `Edit v${active.number} and deploy a new version`}

@@ -57,7 +57,10 @@ export const MetricsView = z.object({
   /** Names of the (up to 5) functions with the most runs, and with the most failed or timed-out runs. */
   busiest: z.array(z.string()),
   mostFailing: z.array(z.string()),
-  /** Now, counted up to `countCap` each: jobs waiting for an event, and dead letters (failed jobs not replayed). */
+  /**
+   * Now, counted up to `countCap` each: jobs waiting (for an event or for a sleep to end: the runs
+   * table does not tell them apart), and dead letters (failed jobs not replayed).
+   */
   waitingJobs: z.number().int(),
   deadLetters: z.number().int(),
   countCap: z.number().int(),

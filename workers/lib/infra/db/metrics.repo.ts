@@ -65,7 +65,7 @@ export async function readRollups(db: Db, f: RollupFilter, stepMinutes: number) 
   };
 }
 
-/** Jobs waiting for an event now, counted up to `cap` (through the runs' status index). */
+/** Jobs waiting now (for an event or a sleep), counted up to `cap` (through the runs' status index). */
 export async function countWaitingJobs(db: Db, functions: readonly string[] | null, cap: number): Promise<number> {
   if (functions?.length === 0) return 0;
   const names =
