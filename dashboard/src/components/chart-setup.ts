@@ -33,13 +33,18 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
   const grid = cssVar("--border");
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const bars = spec.bars ? uPlot.paths.bars?.({ size: [0.8, 24] }) : undefined;
+  const pad = ((spec.times[1] ?? 60) - (spec.times[0] ?? 0)) / 2;
   return {
     width,
     height: 180,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     // Headroom above the highest point, so a point at the top is not cut in half by the edge.
-    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
+    // Half a bucket of room on each side: the current bucket is the last, and must not sit on the edge.
+    scales: {
+      x: { time: true, range: (_u, min, max) => [min - pad, max + pad] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+    },
     // Whole steps only: counts and percentages never need a tick at 0.5.
     axes: [axis, { ...axis, size: 56, incrs: Y_STEPS, values: (_u, ticks) => ticks.map(spec.format) }],
     series: [

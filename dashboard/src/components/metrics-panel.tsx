@@ -112,10 +112,13 @@ function chartSpecs(m: MetricsView): { runs: ChartSpec; errors: ChartSpec } {
   };
   const rate = m.series.map((p) => {
     const judged = p.succeeded + p.failed + p.timedOut;
-    return judged === 0 ? null : ((p.failed + p.timedOut) / judged) * 100;
+    return judged === 0 ? 0 : ((p.failed + p.timedOut) / judged) * 100;
   });
+  // A bucket where no run ended plots as 0%, not as a gap: uPlot drew nothing for a lone value
+  // between gaps (the usual case: one busy minute in an idle hour).
   const errors: ChartSpec = {
     times,
+    points: true,
     format: (v) => `${Math.round(v)}%`,
     series: [{ label: "Error rate", colorVar: "--bad", values: rate }],
   };
