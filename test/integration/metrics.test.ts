@@ -7,7 +7,7 @@ import { database } from "../../workers/lib/infra/db/functions.repo";
 import { rollupQueries } from "../../workers/lib/infra/db/metrics.repo";
 import { rollupInserts } from "../../workers/lib/infra/db/rollups.repo";
 import { type RunRecord, saveFinishedRuns } from "../../workers/lib/infra/db/runs.repo";
-import { pruneOldRollups } from "../../workers/schedules/cron";
+import { pruneOldRollups, sweepOverdueJobs } from "../../workers/schedules/cron";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
 import { ended, startJob, waitForJob } from "../helpers/jobs";
 
@@ -72,6 +72,21 @@ describe("metrics", () => {
     expect(m.totals.runs).toBe(6);
     expect(m.busiest.slice(0, 2)).toEqual(["m-tool", "m-job"]);
     expect(m.mostFailing).toEqual(["m-tool"]);
+  });
+
+  it("counts a job the cron sweep times out once, however many sweeps find it", async () => {
+    await deploy(
+      "m-slow",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({}), jobTimeoutMs: 60_000,
+  async run(_, ctx) { await ctx.waitForEvent("never", { type: "never" }); return 1; } });`,
+    );
+    const id = await startJob("m-slow", {});
+    await waitForJob(id, (j) => j.status === "waiting");
+    const later = Date.now() + 120_000;
+    expect(await Promise.all([sweepOverdueJobs(env, later), sweepOverdueJobs(env, later)])).toContain(1);
+    expect(await sweepOverdueJobs(env, later)).toBe(0);
+    expect(fnOf(await metrics("window=1h"), "m-slow")).toMatchObject({ runs: 1, timedOut: 1, errorRate: 1 });
   });
 
   it("estimates percentiles from the duration buckets, over every window", async () => {
