@@ -24,6 +24,7 @@ import type {
 import type { JobStateView } from "../../workers/lib/contracts/jobs";
 import type { ApiKeyView, CreatedKey, Scope } from "../../workers/lib/contracts/keys";
 import type { LogLineView, LogsPage } from "../../workers/lib/contracts/logs";
+import type { FunctionMetrics, MetricsView, MetricsWindow } from "../../workers/lib/contracts/metrics";
 import type { ConsentResult, ConsentView, OAuthGrantView, OAuthScope } from "../../workers/lib/contracts/oauth";
 import type { FieldIssue, Problem } from "../../workers/lib/contracts/problem";
 import type { ChildRun, LogView, RunDetail, RunView, StepView } from "../../workers/lib/contracts/runs";
@@ -58,11 +59,14 @@ export type {
   DeployResponse,
   FunctionConfigView,
   FunctionDetail,
+  FunctionMetrics,
   FunctionView,
   LogLineView,
   LogsPage,
   LogView,
   Manifest,
+  MetricsView,
+  MetricsWindow,
   OAuthGrantView,
   OAuthScope,
   RunDetail,
@@ -232,6 +236,11 @@ export const api = {
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
   /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
+  /** The tool catalog in an agent framework's format (GET /v1/tools?format=…). */
+  toolCatalog: (format: "openai" | "anthropic" | "mcp") =>
+    request<{ tools: Record<string, unknown>[] }>("GET", `/v1/tools?format=${format}`).then((r) => r.tools),
+  metrics: (window: MetricsWindow, fn?: string) =>
+    request<MetricsView>("GET", `/v1/metrics?window=${window}${fn ? `&function=${enc(fn)}` : ""}`),
   runCounts: (filter: RunsFilter) =>
     request<{ counts: Record<string, number>; capped: boolean }>("GET", `/v1/runs/counts?${pageQuery({ ...filter, status: undefined })}`),
 

@@ -17,6 +17,7 @@ import { JobsList } from "./pages/jobs-list";
 import { KeysPage } from "./pages/keys-page";
 import { LogsPage } from "./pages/logs-page";
 import { NewFunction } from "./pages/new-function";
+import { OverviewPage } from "./pages/overview-page";
 import { RunPage } from "./pages/run-page";
 import { RunsList } from "./pages/runs-list";
 import { SchedulePage } from "./pages/schedule-page";
@@ -34,6 +35,7 @@ function Redirect({ to }: { to: string }) {
 
 function Routes({ path, query, session }: { path: string; query: URLSearchParams; session: Session }) {
   if (path === "/" || path === "") {
+    if (hasScope(session, "runs:read")) return <OverviewPage />;
     const first = hasScope(session, "functions:read")
       ? "/functions"
       : hasScope(session, "runs:read")

@@ -61,6 +61,7 @@ describe("dashboard", () => {
     await page.getByRole("heading", { name: "Functions", level: 1 }).waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Overview",
       "Functions",
       "Runs",
       "Logs",

@@ -16,6 +16,7 @@ import { jobsRoutes } from "./routes/jobs.routes";
 import { keysRoutes, tokensRoutes } from "./routes/keys.routes";
 import { logsRoutes } from "./routes/logs.routes";
 import { mcpRoutes } from "./routes/mcp.routes";
+import { metricsRoutes } from "./routes/metrics.routes";
 import { oauthPublicRoutes, oauthRoutes } from "./routes/oauth.routes";
 import { openApiRoutes } from "./routes/openapi.routes";
 import { runsRoutes } from "./routes/runs.routes";
@@ -45,6 +46,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/tools", toolsRoutes)
   .route("/v1/jobs", jobsRoutes)
   .route("/v1/runs", runsRoutes)
+  .route("/v1/metrics", metricsRoutes)
   .route("/v1/logs", logsRoutes)
   .route("/v1/keys", keysRoutes)
   .route("/v1/tokens", tokensRoutes)

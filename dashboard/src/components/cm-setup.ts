@@ -111,3 +111,20 @@ export function createDiff(parent: HTMLElement, original: string, changed: strin
     }),
   });
 }
+
+/** A read-only view of a source (focusable, so keyboard users can scroll and select in it). */
+export function createReader(parent: HTMLElement, doc: string, label: string): EditorView {
+  return new EditorView({
+    parent,
+    state: EditorState.create({
+      doc,
+      extensions: [
+        basicSetup,
+        javascript({ typescript: true }),
+        themed(),
+        EditorState.readOnly.of(true),
+        EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
+      ],
+    }),
+  });
+}

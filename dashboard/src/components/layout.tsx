@@ -17,6 +17,7 @@ interface NavItem {
 }
 
 export const NAV: NavItem[] = [
+  { href: "/", label: "Overview", scope: "runs:read" },
   { href: "/functions", label: "Functions", scope: "functions:read" },
   { href: "/runs", label: "Runs", scope: "runs:read" },
   { href: "/logs", label: "Logs", scope: "runs:read" },
@@ -58,7 +59,11 @@ export function Layout({ session, path, onSignOut, children }: Props) {
           <ul>
             {items.map((n) => (
               <li key={n.href}>
-                <Link href={n.href} aria-current={path.startsWith(n.href) ? "page" : undefined} onClick={() => setOpen(false)}>
+                <Link
+                  href={n.href}
+                  aria-current={(n.href === "/" ? path === "/" : path.startsWith(n.href)) ? "page" : undefined}
+                  onClick={() => setOpen(false)}
+                >
                   {n.label}
                 </Link>
               </li>

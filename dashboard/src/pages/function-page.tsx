@@ -1,17 +1,27 @@
-/** One function: its active version, Try it, edit and deploy, version history, diff, rollback, delete. */
+/**
+ * One function: its active version, how to call it (schemas, snippets, tool definitions), its
+ * metrics and recent runs, Try it, its source (read-only, then edit and deploy), version history,
+ * diff, rollback, delete.
+ */
 import { useState } from "preact/hooks";
 import { api, type ConcurrencyLine, type Session } from "../api";
+import { CallGuide } from "../components/call-guide";
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyableId } from "../components/copy-button";
 import { DeployForm } from "../components/deploy-form";
 import { Fact } from "../components/facts";
 import { FunctionConfig } from "../components/function-config";
+import { hasScope } from "../components/layout";
+import { MetricsPanel } from "../components/metrics-panel";
+import { PagedRuns } from "../components/runs-table";
+import { SourceDisclosure } from "../components/source-view";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { TryPanel } from "../components/try-panel";
 import { joinFiles, VersionDiff } from "../components/version-diff";
 import { VersionsPanel } from "../components/versions-panel";
 import { readDraft } from "../lib/drafts";
 import { useAsync } from "../lib/use-async";
+import { usePaged } from "../lib/use-paged";
 import { Link, navigate } from "../router";
 import { Exposures } from "./functions-list";
 
@@ -73,6 +83,24 @@ export function FunctionPage({ name, session }: { name: string; session: Session
       <Notice text={notice} />
       {loading && <Loading label="Refreshing…" />}
 
+      <section class="panel" aria-labelledby="call-heading">
+        <h2 id="call-heading">How to call it</h2>
+        <CallGuide name={fn.name} manifest={active.manifest} session={session} />
+      </section>
+
+      {hasScope(session, "runs:read") && (
+        <>
+          <section class="panel" aria-labelledby="metrics-heading">
+            <h2 id="metrics-heading">Metrics</h2>
+            <MetricsPanel fn={fn.name} />
+          </section>
+          <section class="panel" aria-labelledby="recent-heading">
+            <h2 id="recent-heading">Recent runs</h2>
+            <RecentRuns name={fn.name} />
+          </section>
+        </>
+      )}
+
       <section class="panel" aria-labelledby="try-heading">
         <h2 id="try-heading">Try it</h2>
         <TryPanel key={active.id} name={fn.name} manifest={active.manifest} />
@@ -87,6 +115,7 @@ export function FunctionPage({ name, session }: { name: string; session: Session
         <h2 id="code-heading">Code</h2>
         {editing === null ? (
           <>
+            <SourceDisclosure key={active.number} name={fn.name} version={active.number} />
             <p class="muted">Deploying creates version v{versions.length + 1} and makes it active.</p>
             <button type="button" onClick={startEditing}>
               {readDraft(fn.name) ? "Resume your unsaved draft" : `Edit v${active.number} and deploy a new version`}
@@ -139,6 +168,12 @@ export function FunctionPage({ name, session }: { name: string; session: Session
       </section>
     </section>
   );
+}
+
+/** The newest runs of this function (the Runs page's table), refreshed while the page is open. */
+function RecentRuns({ name }: { name: string }) {
+  const list = usePaged((cursor) => api.runs({ function: name }, cursor), [name]);
+  return <PagedRuns kind="runs" list={list} empty={<p>No runs yet. Try it below, or call it with the snippet above.</p>} />;
 }
 
 /** The job line: how many run and wait out of the limit, each id linking to its job page. */

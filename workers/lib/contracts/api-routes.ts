@@ -18,6 +18,7 @@ import { DeployRequest, FunctionDetail, FunctionView, RollbackRequest, RollbackR
 import { JobEventRequest, ReplayRequest, StartJobRequest } from "./jobs";
 import { ApiKeyView, CreatedKey, CreateKeyRequest, MintTokenRequest, RevokeTokensQuery, SessionRequest } from "./keys";
 import { LogsPage, LogsQuery, LogsStreamQuery } from "./logs";
+import { MetricsQuery, MetricsView } from "./metrics";
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
 import { RunDetail, RunsQuery, RunView } from "./runs";
 import { CreateScheduleRequest, ListSchedulesQuery, PreviewQuery, ScheduleDetail, ScheduleView, UpdateScheduleRequest } from "./schedules";
@@ -128,6 +129,14 @@ export const API_ROUTES: ApiRoute[] = [
   r("get", "/v1/jobs/{id}/stream", "Live updates (server-sent events)", "jobs:read", { status: 200, description: "text/event-stream" }),
   r("post", "/v1/jobs/{id}/cancel", "Cancel a job", "jobs:write", { status: 200, schema: RunView }),
   r("post", "/v1/jobs/{id}/events", "Send an event to a waiting job", "jobs:write", { status: 202 }, { body: JobEventRequest }),
+  r(
+    "get",
+    "/v1/metrics",
+    "Runs over a window from the per-minute rollups: by status over time, error rate, duration percentiles per function",
+    "runs:read",
+    { status: 200, schema: MetricsView },
+    { query: MetricsQuery },
+  ),
   r("get", "/v1/runs", "List runs", "runs:read", { status: 200, schema: page(RunView) }, { query: RunsQuery }),
   r(
     "get",

@@ -8,6 +8,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import type { Db } from "./functions.repo";
+import { countsStatus, rollupInserts, rollupOnEnd } from "./rollups.repo";
 import { runLogs, runSpans, runSteps, runs } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
@@ -93,10 +94,21 @@ export function traceInserts(db: Db, runId: string, trace: Trace, offset = { ste
   return items;
 }
 
-/** Inserts finished runs with their whole traces, in one batch (an implicit transaction). */
+/**
+ * Inserts finished runs with their whole traces and their rollup counts, in one batch (an implicit
+ * transaction: a batch that fails counts nothing, so a retry counts each run once).
+ */
 export async function saveFinishedRuns(db: Db, items: { run: RunRecord; trace: Trace }[]): Promise<void> {
   const [first, ...rest] = items.flatMap(({ run, trace }) => [db.insert(runs).values(runRow(run)), ...traceInserts(db, run.id, trace)]);
-  if (first) await db.batch([first, ...rest]);
+  if (first)
+    await db.batch([
+      first,
+      ...rest,
+      ...rollupInserts(
+        db,
+        items.map((i) => i.run),
+      ),
+    ]);
 }
 
 export type RunRow = typeof runs.$inferSelect;
@@ -229,7 +241,7 @@ export async function deleteRun(db: Db, id: string): Promise<void> {
   await db.delete(runs).where(eq(runs.id, id));
 }
 
-/** Moves a run that has not ended to a new status; returns whether it changed. */
+/** Moves a run that has not ended to a new status (an end counts in the rollups); returns whether it changed. */
 export async function setRunStatus(
   db: Db,
   id: string,
@@ -241,11 +253,13 @@ export async function setRunStatus(
     ...(patch.endedAt !== undefined ? { endedAt: patch.endedAt } : {}),
     ...(patch.error !== undefined ? errorColumns(patch.error) : {}),
   };
-  const changed = await db
+  const update = db
     .update(runs)
     .set(set)
     .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`))
     .returning({ id: runs.id });
+  if (!countsStatus(patch.status)) return (await update).length > 0;
+  const [, changed] = await db.batch([rollupOnEnd(db, id, patch.status, patch.endedAt ?? Date.now()), update]);
   return changed.length > 0;
 }
 
@@ -260,6 +274,7 @@ export async function finishDurableRun(
   trace: Trace,
 ): Promise<void> {
   await db.batch([
+    rollupOnEnd(db, id, result.status, result.endedAt),
     db
       .update(runs)
       .set({

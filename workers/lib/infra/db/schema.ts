@@ -3,6 +3,7 @@
  * with `npm run db:generate`. Times are epoch milliseconds.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { DURATION_BUCKETS } from "../../domain/metrics";
 
 export const functions = sqliteTable("functions", {
   id: text("id").primaryKey(),
@@ -400,3 +401,34 @@ export const alertDeliveries = sqliteTable(
   },
   (t) => [index("alert_deliveries_rule_id").on(t.ruleId, t.id), uniqueIndex("alert_deliveries_rule_run").on(t.ruleId, t.runId)],
 );
+
+/**
+ * Runs per function and minute (the minute a run ended): counts by final status and a histogram of
+ * durations (from start to end) in the fixed log-scale buckets of lib/domain/metrics.ts, column
+ * `d<i>` for bucket i. Written by an upsert in the same batch that ends the run, so each run counts
+ * once; the overview reads these instead of the runs. Kept 8 days (pruned by the per-minute cron).
+ */
+export const runRollups = sqliteTable(
+  "run_rollups",
+  {
+    functionName: text("function_name").notNull(),
+    /** Epoch minute. */
+    minute: integer("minute").notNull(),
+    succeeded: integer("succeeded").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    timedOut: integer("timed_out").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+    ...durationColumns(),
+  },
+  (t) => [primaryKey({ columns: [t.functionName, t.minute] }), index("run_rollups_minute").on(t.minute)],
+);
+
+function durationColumns() {
+  const cols = {} as Record<`d${number}`, ReturnType<typeof rollupCount>>;
+  for (let i = 0; i < DURATION_BUCKETS; i++) cols[`d${i}`] = rollupCount(`d${i}`);
+  return cols;
+}
+
+function rollupCount(name: string) {
+  return integer(name).notNull().default(0);
+}

@@ -1,0 +1,32 @@
+CREATE TABLE `run_rollups` (
+	`function_name` text NOT NULL,
+	`minute` integer NOT NULL,
+	`succeeded` integer DEFAULT 0 NOT NULL,
+	`failed` integer DEFAULT 0 NOT NULL,
+	`timed_out` integer DEFAULT 0 NOT NULL,
+	`cancelled` integer DEFAULT 0 NOT NULL,
+	`d0` integer DEFAULT 0 NOT NULL,
+	`d1` integer DEFAULT 0 NOT NULL,
+	`d2` integer DEFAULT 0 NOT NULL,
+	`d3` integer DEFAULT 0 NOT NULL,
+	`d4` integer DEFAULT 0 NOT NULL,
+	`d5` integer DEFAULT 0 NOT NULL,
+	`d6` integer DEFAULT 0 NOT NULL,
+	`d7` integer DEFAULT 0 NOT NULL,
+	`d8` integer DEFAULT 0 NOT NULL,
+	`d9` integer DEFAULT 0 NOT NULL,
+	`d10` integer DEFAULT 0 NOT NULL,
+	`d11` integer DEFAULT 0 NOT NULL,
+	`d12` integer DEFAULT 0 NOT NULL,
+	`d13` integer DEFAULT 0 NOT NULL,
+	`d14` integer DEFAULT 0 NOT NULL,
+	`d15` integer DEFAULT 0 NOT NULL,
+	`d16` integer DEFAULT 0 NOT NULL,
+	`d17` integer DEFAULT 0 NOT NULL,
+	`d18` integer DEFAULT 0 NOT NULL,
+	`d19` integer DEFAULT 0 NOT NULL,
+	`d20` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`function_name`, `minute`)
+);
+--> statement-breakpoint
+CREATE INDEX `run_rollups_minute` ON `run_rollups` (`minute`);
