@@ -54,7 +54,7 @@ function Routes({ path, query, session }: { path: string; query: URLSearchParams
   if (match("/runs", path)) return <RunsList />;
   if (match("/logs", path)) return <LogsPage />;
   const run = match("/runs/:id", path);
-  if (run) return <RunPage key={run.id} id={run.id!} />;
+  if (run) return <RunPage key={run.id} id={run.id!} session={session} />;
   if (match("/jobs", path)) return <JobsList tab="recent" session={session} />;
   if (match("/jobs/dead-letters", path)) return <JobsList tab="dead-letters" session={session} />;
   const job = match("/jobs/:id", path);

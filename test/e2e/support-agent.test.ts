@@ -122,14 +122,15 @@ describe("support agent example", () => {
     }
   });
 
-  it("shows the tree on the run page: children as rows that open their own trace", async () => {
+  it("shows the tree on the job's page: children as rows that open their own trace", async () => {
     browser = await launchBrowser();
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(`${url}/runs/${jobId}`);
     await page.getByLabel("API key").fill(adminKey);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Run of support-agent-message" }).waitFor();
+    // A job's run page is its job page: the live view and the trace in one.
+    await page.getByRole("heading", { name: "Job of support-agent-message" }).waitFor();
     const root = await get(`/v1/runs/${jobId}`);
     const classify = root.children.find((c: any) => c.function === "classify-ticket");
     const row = page.getByTestId(`child-row-${classify.id}`);
@@ -138,7 +139,7 @@ describe("support agent example", () => {
     await trace.getByText("call model").first().waitFor();
     await screenshot(page, "support-agent-run-tree");
     await trace.getByRole("link", { name: "Open the run page of classify-ticket" }).click();
-    await page.getByRole("heading", { name: "Run of classify-ticket" }).waitFor();
+    await page.getByRole("heading", { name: "Job of classify-ticket" }).waitFor();
     expect(await page.getByRole("link", { name: jobId }).count()).toBeGreaterThan(0);
   });
 });

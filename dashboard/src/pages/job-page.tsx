@@ -1,7 +1,9 @@
 /**
  * One job, live: status, current step, what it waits for and its steps, followed over the job's
- * event stream (polling every 2 s if the stream fails) until it ends; then output or error and a
- * link to the full trace. Send it an event, cancel it, replay it.
+ * event stream (polling every 2 s if the stream fails) until it ends; then output or error. Its
+ * trace (the waterfall of steps, calls, logs and child runs) is on this page too, read again as
+ * the job moves on: a job's live view and its stored trace are one page. Send it an event, cancel
+ * it, replay it.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, type JobView, type LiveStep, type Session } from "../api";
@@ -12,6 +14,7 @@ import { FieldError, invalidIf } from "../components/form-error";
 import { hasScope } from "../components/layout";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
+import { Waterfall } from "../components/waterfall";
 import { replayWithEditsHref } from "../lib/bulk";
 import { dateTime, duration, pretty } from "../lib/format";
 import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
@@ -157,16 +160,11 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
       )}
 
       <section class="panel" aria-labelledby="steps-heading">
-        <div class="page-head">
-          <h2 id="steps-heading">Steps</h2>
-          {final && hasScope(session, "runs:read") && (
-            <Link href={`/runs/${view.id}`} class="button">
-              Full trace
-            </Link>
-          )}
-        </div>
+        <h2 id="steps-heading">Steps</h2>
         <StepsTable steps={view.steps} now={now} ended={ended} />
       </section>
+
+      {hasScope(session, "runs:read") && <JobTrace id={view.id} progress={`${view.status}:${view.steps.map((s) => s.status).join(",")}`} />}
 
       <div class="two-col">
         <section class="panel" aria-labelledby="input-heading">
@@ -184,6 +182,17 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
           )}
         </section>
       </div>
+    </section>
+  );
+}
+
+/** The job's trace, read again whenever `progress` (its status and its steps' statuses) changes. */
+function JobTrace({ id, progress }: { id: string; progress: string }) {
+  const { data, error, reload } = useAsync(() => api.run(id), [id, progress]);
+  return (
+    <section class="panel" aria-labelledby="trace-heading">
+      <h2 id="trace-heading">Trace</h2>
+      {error && !data ? <ErrorBox error={error} onRetry={reload} /> : data ? <Waterfall run={data} /> : <Loading />}
     </section>
   );
 }

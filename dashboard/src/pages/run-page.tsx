@@ -1,7 +1,13 @@
-/** One run: status, version, ids, input/output/error and the trace waterfall; polls while in progress. */
-import { api } from "../api";
+/**
+ * One run: status, version, ids, input/output/error and the trace waterfall; polls while in
+ * progress. A job's run is shown by its job page (live view and trace on one page) when the key
+ * may read jobs.
+ */
+import { useEffect } from "preact/hooks";
+import { api, type Session } from "../api";
 import { CopyableId } from "../components/copy-button";
 import { Fact, OriginFacts } from "../components/facts";
+import { hasScope } from "../components/layout";
 import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
@@ -10,14 +16,18 @@ import { dateTime, duration, pretty } from "../lib/format";
 import { isJob } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
-import { Link } from "../router";
+import { Link, navigate } from "../router";
 
-export function RunPage({ id }: { id: string }) {
+export function RunPage({ id, session }: { id: string; session: Session }) {
   const { data: run, error, reload } = useAsync(() => api.run(id), [id]);
-  usePoll(run !== undefined && ACTIVE_STATUSES.has(run.status), reload);
+  const toJobPage = run !== undefined && isJob(run) && hasScope(session, "jobs:read");
+  usePoll(run !== undefined && !toJobPage && ACTIVE_STATUSES.has(run.status), reload);
+  useEffect(() => {
+    if (toJobPage) navigate(`/jobs/${encodeURIComponent(id)}`, true);
+  }, [toJobPage, id]);
 
   if (error && !run) return <ErrorBox error={error} onRetry={reload} />;
-  if (!run) return <Loading />;
+  if (!run || toJobPage) return <Loading />;
 
   return (
     <section>
@@ -29,11 +39,6 @@ export function RunPage({ id }: { id: string }) {
           Run of <Link href={`/functions/${run.function}`}>{run.function}</Link>
         </h1>
         <StatusBadge status={run.status} />
-        {isJob(run) && (
-          <Link href={`/jobs/${run.id}`} class="button">
-            {ACTIVE_STATUSES.has(run.status) ? "Live job page" : "Job page"}
-          </Link>
-        )}
         <Link href={replayWithEditsHref(run)} class="button">
           Replay with edits
         </Link>
