@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, api, type LogLineView, type LogsFilter, membersOf } from "../api";
+import { AnyOf, ApplyClear, TimeRange, useFilterForm } from "../components/filter-fields";
 import { Empty, ErrorBox, Loading } from "../components/states";
 import { dateTime } from "../lib/format";
 import { type TailState, useLogTail } from "../lib/use-log-tail";
@@ -22,13 +23,6 @@ function filterFrom(query: URLSearchParams): LogsFilter {
     if (v) f[k] = v;
   }
   return f;
-}
-
-/** datetime-local (local time, no zone) ⇄ ISO, as the API wants. */
-const toIso = (local: string) => (local ? new Date(local).toISOString() : "");
-function toLocal(iso: string | undefined): string {
-  const d = new Date(iso ?? "");
-  return Number.isNaN(d.getTime()) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
 const TAIL_TEXT: Record<TailState, string> = {
@@ -150,49 +144,20 @@ function LogsTable({ items }: { items: LogLineView[] }) {
 }
 
 function LogsFilters({ value, onApply }: { value: LogsFilter; onApply: (f: LogsFilter) => void }) {
-  const [f, setF] = useState({ ...value, since: toLocal(value.since), until: toLocal(value.until) });
-  const set = (k: keyof LogsFilter) => (e: Event) => setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value });
-  const submit = (e: Event) => {
-    e.preventDefault();
-    onApply({ ...f, since: toIso(f.since), until: toIso(f.until) });
-  };
+  const { f, set, submit } = useFilterForm(value, onApply);
   return (
     <form class="filters" onSubmit={submit} aria-label="Filter log lines">
       <div class="field">
         <label for="l-function">Function</label>
         <input id="l-function" value={f.function ?? ""} onInput={set("function")} placeholder="any, or a prefix: billing-*" />
       </div>
-      <div class="field">
-        <label for="l-level">Level</label>
-        <select id="l-level" value={f.level ?? ""} onChange={set("level")}>
-          <option value="">any</option>
-          {LEVELS.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="l-since">From</label>
-        <input id="l-since" type="datetime-local" value={f.since} onInput={set("since")} />
-      </div>
-      <div class="field">
-        <label for="l-until">To</label>
-        <input id="l-until" type="datetime-local" value={f.until} onInput={set("until")} />
-      </div>
+      <AnyOf id="l-level" label="Level" value={f.level} options={LEVELS} onChange={set("level")} />
+      <TimeRange prefix="l" since={f.since} until={f.until} set={set} />
       <div class="field grow">
         <label for="l-q">Text</label>
         <input id="l-q" type="search" maxLength={200} value={f.q ?? ""} onInput={set("q")} placeholder="text in the message" />
       </div>
-      <div class="field actions">
-        <button type="submit" class="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply({})}>
-          Clear
-        </button>
-      </div>
+      <ApplyClear onClear={() => onApply({})} />
     </form>
   );
 }

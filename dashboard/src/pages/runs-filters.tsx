@@ -1,6 +1,6 @@
 /** The runs filter form: function, status, trigger, time range and text. Applied on submit. */
-import { useState } from "preact/hooks";
 import { membersOf, type RunsFilter, type RunView } from "../api";
+import { AnyOf, ApplyClear, TimeRange, useFilterForm } from "../components/filter-fields";
 
 const STATUSES = membersOf<RunView["status"]>({
   queued: true,
@@ -23,23 +23,8 @@ const TRIGGERS = membersOf<RunView["trigger"]>({
   invoke: true,
 });
 
-/** datetime-local (local time, no zone) ⇄ ISO with offset, as the API wants. */
-const toIso = (local: string) => (local ? new Date(local).toISOString() : "");
-function toLocal(iso: string | undefined): string {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-
 export function RunsFilters({ value, onApply }: { value: RunsFilter; onApply: (f: RunsFilter) => void }) {
-  const [f, setF] = useState({ ...value, since: toLocal(value.since), until: toLocal(value.until) });
-  const set = (k: keyof RunsFilter) => (e: Event) => setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value });
-
-  const submit = (e: Event) => {
-    e.preventDefault();
-    onApply({ ...f, since: toIso(f.since), until: toIso(f.until) });
-  };
+  const { f, set, submit } = useFilterForm(value, onApply);
 
   return (
     <form class="filters" onSubmit={submit} aria-label="Filter runs">
@@ -47,48 +32,14 @@ export function RunsFilters({ value, onApply }: { value: RunsFilter; onApply: (f
         <label for="f-function">Function</label>
         <input id="f-function" value={f.function ?? ""} onInput={set("function")} placeholder="any, or a prefix: billing-*" />
       </div>
-      <div class="field">
-        <label for="f-status">Status</label>
-        <select id="f-status" value={f.status ?? ""} onChange={set("status")}>
-          <option value="">any</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s.replace("_", " ")}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="f-trigger">Trigger</label>
-        <select id="f-trigger" value={f.trigger ?? ""} onChange={set("trigger")}>
-          <option value="">any</option>
-          {TRIGGERS.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="f-since">From</label>
-        <input id="f-since" type="datetime-local" value={f.since} onInput={set("since")} />
-      </div>
-      <div class="field">
-        <label for="f-until">To</label>
-        <input id="f-until" type="datetime-local" value={f.until} onInput={set("until")} />
-      </div>
+      <AnyOf id="f-status" label="Status" value={f.status} options={STATUSES} onChange={set("status")} />
+      <AnyOf id="f-trigger" label="Trigger" value={f.trigger} options={TRIGGERS} onChange={set("trigger")} />
+      <TimeRange prefix="f" since={f.since} until={f.until} set={set} />
       <div class="field grow">
         <label for="f-q">Search</label>
         <input id="f-q" type="search" value={f.q ?? ""} onInput={set("q")} placeholder="run id, function, input or error text" />
       </div>
-      <div class="field actions">
-        <button type="submit" class="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply({})}>
-          Clear
-        </button>
-      </div>
+      <ApplyClear onClear={() => onApply({})} />
     </form>
   );
 }
