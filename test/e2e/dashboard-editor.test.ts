@@ -1,18 +1,10 @@
-// The code editor in a real browser against the real local server: fast typing (no delay between
-// keys), select-all + Delete + typing, then deploy: the stored source is exactly what was typed.
-// Unsaved work: a route-leave and a reload ask first, and a draft survives the reload. A taken
-// name asks before overwriting; an identical deploy says it did nothing. The theme toggle, phone
-// width, favicon, immutable assets, titles, a limited key's view, and axe on each page touched.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { expectAccessible, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
 const auth = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 // One line: CodeMirror's auto-indent would add to typed newlines; closing brackets and quotes typed
 // after their auto-inserted twins are typed over, so the document ends up exactly as typed.
@@ -47,19 +39,6 @@ async function retype(text: string) {
   await page.keyboard.type(text);
 }
 
-/** Runs axe in the page: no serious or critical violation. */
-async function expectAccessible(label: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: any[] }> } }).axe;
-    const result = await axe.run({ runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(" ")).join(", ")}`);
-  });
-  expect(violations, label).toEqual([]);
-}
-
 describe("dashboard editor", () => {
   it("signs in, serves a favicon and immutable hashed assets", async () => {
     const icon = await fetch(`${url}/favicon.ico`);
@@ -86,7 +65,7 @@ describe("dashboard editor", () => {
     await page.getByRole("heading", { name: "typed-fast", level: 1 }).waitFor();
     expect(await source("typed-fast", 1)).toBe(typed("two"));
     expect(await page.title()).toBe("typed-fast · Functions · Kiln");
-    await expectAccessible("function page");
+    await expectAccessible(page, "function page");
   });
 
   it("asks before leaving unsaved code, keeps a draft across a reload, and deploys it", async () => {
@@ -159,7 +138,7 @@ describe("dashboard editor", () => {
     expect(dark.gutter).toBe("rgb(33, 31, 28)");
     expect(dark.keyword).toBe("rgb(196, 181, 253)");
     await screenshot(page, "editor-dark");
-    await expectAccessible("function page, dark");
+    await expectAccessible(page, "function page, dark");
     await page.reload();
     await page.getByRole("heading", { name: "typed-fast", level: 1 }).waitFor();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
@@ -185,7 +164,7 @@ describe("dashboard editor", () => {
         expect(await page.getByRole("table", { name: "Runs" }).textContent()).toContain("typed-fast");
       }
       await screenshot(page, `phone-${table.toLowerCase()}`);
-      await expectAccessible(`${table} on a phone`);
+      await expectAccessible(page, `${table} on a phone`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -197,7 +176,7 @@ describe("dashboard editor", () => {
     const input = page.getByRole("searchbox", { name: /Go to a page/ });
     await input.fill("typed");
     await page.getByRole("button", { name: /typed-fast Function/ }).waitFor();
-    await expectAccessible("command palette");
+    await expectAccessible(page, "command palette");
     await input.press("Enter");
     await page.getByRole("heading", { name: "typed-fast", level: 1 }).waitFor();
     await page.locator("body").press("?");

@@ -1,17 +1,10 @@
-// The approval inbox in a real browser against the real local server: jobs waiting for an event
-// are listed with what they wait for, since when and their input; Approve and Reject send the
-// event and the jobs finish with that decision. A sleeping job is not in the inbox. Desktop, phone
-// width and dark mode, with axe. Other suites leave waiting jobs too: this one counts its own only.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { expectAccessible, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
 const auth = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const FN = "inbox-refund";
 
 const CODE = `import { defineFunction, z } from "kiln";
@@ -33,16 +26,6 @@ const jobs: Record<string, string> = {};
 async function api(path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${url}${path}`, { method: body === undefined ? "GET" : "POST", headers: auth, body: JSON.stringify(body) });
   return res.json();
-}
-
-async function expectAccessible(label: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: any[] }> } }).axe;
-    const result = await axe.run({ runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
-    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-  });
-  expect(violations, label).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -79,7 +62,7 @@ describe("approval inbox", () => {
     expect(await page.locator(".inbox-item").filter({ hasText: jobs.napping! }).count()).toBe(0);
     expect(await page.title()).toBe("Approvals · Kiln");
     await screenshot(page, "inbox");
-    await expectAccessible("inbox");
+    await expectAccessible(page, "inbox");
   });
 
   it("approves one and rejects the other: each job ends with that decision", async () => {
@@ -108,6 +91,6 @@ describe("approval inbox", () => {
     const box = await approve.boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
     await screenshot(page, "inbox-phone-dark");
-    await expectAccessible("inbox, phone, dark");
+    await expectAccessible(page, "inbox, phone, dark");
   });
 });

@@ -1,17 +1,10 @@
-// The logs explorer and the runs list's bulk actions in a real browser against the real local
-// server: filter lines, watch a new line arrive live, phone width with axe; select runs and
-// replay or cancel them with each run's result shown; "Replay with edits" pre-fills Try it.
-// Other suites share the server: this one filters to its own functions.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { expectAccessible, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
 const auth = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const TOOL = `import { defineFunction, z } from "kiln";
 export default defineFunction({
@@ -38,16 +31,6 @@ async function api(path: string, body?: unknown): Promise<any> {
 
 async function say(text: string, level = "info"): Promise<void> {
   await fetch(`${url}/v1/tools/logs-e2e-say`, { method: "POST", headers: auth, body: JSON.stringify({ text, level }) });
-}
-
-async function expectAccessible(label: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: any[] }> } }).axe;
-    const result = await axe.run({ runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
-    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-  });
-  expect(violations, label).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -101,7 +84,7 @@ describe("logs explorer", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, "logs-phone");
-    await expectAccessible("logs, phone");
+    await expectAccessible(page, "logs, phone");
     await page.getByLabel("Live").uncheck();
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -124,7 +107,7 @@ describe("runs list bulk actions", () => {
     await bar.getByRole("button", { name: "Cancel them" }).click();
     await expect.poll(() => results.allTextContents()).toEqual([`${waitingJob}: cancelled`]);
     await screenshot(page, "runs-bulk");
-    await expectAccessible("runs, bulk");
+    await expectAccessible(page, "runs, bulk");
   });
 
   it("opens Try it pre-filled with a run's input to replay it with edits", async () => {

@@ -1,19 +1,10 @@
-// The Overview (landing page) and a function page's "how do I call this?" in a real browser
-// against the real local server: the charts are drawn (uPlot canvases) in dark mode at desktop and
-// phone width, the numbers shown match GET /v1/metrics, and axe finds no serious violation. On the
-// function page the schema table lists the input's fields, the copied curl snippet works when run,
-// and the tool definition is the catalog's. Other suites share the server: this one compares the
-// page with the API at the same moment, and counts its own function's runs only.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { expectAccessible, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
 const auth = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const FN = "overview-forecast";
 
 const CODE = `import { defineFunction, z } from "kiln";
@@ -37,18 +28,6 @@ let page: Page;
 async function api(path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${url}${path}`, { method: body === undefined ? "GET" : "POST", headers: auth, body: JSON.stringify(body) });
   return res.json();
-}
-
-async function expectAccessible(label: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: any[] }> } }).axe;
-    const result = await axe.run({ runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(" ")).join(", ")}`);
-  });
-  expect(violations, label).toEqual([]);
 }
 
 /** The figure a stat tile shows and the API's, read together until they agree (other suites' runs may still end). */
@@ -95,7 +74,7 @@ describe("overview", () => {
     const panel = await page.getByTestId("chart-runs").evaluate((el) => getComputedStyle(el.closest(".panel")!).backgroundColor);
     expect(panel).toBe("rgb(33, 31, 28)");
     await screenshot(page, "overview-dark");
-    await expectAccessible("overview, dark");
+    await expectAccessible(page, "overview, dark");
   });
 
   it("fits a phone in dark mode, charts included", async () => {
@@ -106,7 +85,7 @@ describe("overview", () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, "overview-phone-dark");
-    await expectAccessible("overview, phone, dark");
+    await expectAccessible(page, "overview, phone, dark");
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 });
@@ -144,6 +123,6 @@ describe("function page", () => {
     expect(await page.getByTestId("source-view").textContent()).toContain("A weather forecast");
     await page.getByRole("table", { name: "Runs" }).waitFor();
     await screenshot(page, "function-how-to-call-dark");
-    await expectAccessible("function page, dark");
+    await expectAccessible(page, "function page, dark");
   });
 });
