@@ -20,7 +20,15 @@ import { ApiKeyView, CreatedKey, CreateKeyRequest, MintTokenRequest, RevokeToken
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
 import { RunDetail, RunsQuery, RunView } from "./runs";
 import { CreateScheduleRequest, ListSchedulesQuery, PreviewQuery, ScheduleDetail, ScheduleView, UpdateScheduleRequest } from "./schedules";
-import { FunctionConfigView, PutEnvRequest, PutGrantsRequest, PutSecretRequest, RekeyResult, SecretView } from "./secrets";
+import {
+  FunctionConfigView,
+  PutEnvRequest,
+  PutGrantsRequest,
+  PutRetentionRequest,
+  PutSecretRequest,
+  RekeyResult,
+  SecretView,
+} from "./secrets";
 import { Catalog, CatalogQuery } from "./tools";
 import {
   CreateWebhookRequest,
@@ -89,6 +97,14 @@ export const API_ROUTES: ApiRoute[] = [
     "functions:write",
     { status: 200, schema: FunctionConfigView },
     { body: PutEnvRequest },
+  ),
+  r(
+    "put",
+    "/v1/functions/{name}/retention",
+    "Set how many days its runs are kept (null: the default)",
+    "functions:write",
+    { status: 200, schema: FunctionConfigView },
+    { body: PutRetentionRequest },
   ),
   r(
     "get",
