@@ -8,7 +8,7 @@
 // 50,000 runs per statement file, so a million runs take minutes; the triggers fill the text
 // index as the API's writes would. Existing runs are kept; seeded ids never collide with them.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { WRANGLER } from "./local-server.mjs";
@@ -17,6 +17,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const DAY = 86_400_000;
 const CHUNK = 50_000;
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+/** A note in the state folder: how many runs were seeded into it (read by the scale bench). */
+export const SEED_NOTE = "kiln-seed.json";
 
 /** name, exposure, weight (share of runs), triggers it is run by. */
 export const SEED_FUNCTIONS = [
@@ -166,6 +168,11 @@ export function seedRuns({ count, persistTo, log = console.log, now = Date.now()
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  if (persistTo) {
+    const note = path.join(persistTo, SEED_NOTE);
+    const earlier = existsSync(note) ? JSON.parse(readFileSync(note, "utf8")).runs : 0;
+    writeFileSync(note, `${JSON.stringify({ runs: earlier + count })}\n`);
   }
   return { seconds: (performance.now() - t0) / 1000 };
 }
