@@ -216,15 +216,22 @@ async function namesOf(db: Db, q: RunsQuery, allowed: readonly string[] | null):
 }
 
 /**
- * The newest runs of several functions: one read per name through (function_name, id), in one
- * batch, merged. An IN list over that index would make SQLite sort every run of those functions.
+ * The newest runs for each of several values of an indexed column (function names, statuses):
+ * one read per value through its (column, id) index, in one batch, merged. An IN list over that
+ * index would make SQLite sort every matching run.
  */
-async function newestOfNames(db: Db, names: string[], where: (SQL | undefined)[], limit: number): Promise<RunRow[]> {
-  const [first, ...rest] = names.map((name) =>
+async function newestOfEach(
+  db: Db,
+  column: typeof runs.functionName | typeof runs.status,
+  values: readonly string[],
+  where: (SQL | undefined)[],
+  limit: number,
+): Promise<RunRow[]> {
+  const [first, ...rest] = values.map((value) =>
     db
       .select()
       .from(runs)
-      .where(and(eq(runs.functionName, name), ...where))
+      .where(and(eq(column, value), ...where))
       .orderBy(desc(runs.id))
       .limit(limit),
   );
@@ -253,7 +260,7 @@ export async function listRuns(
   const where = runsWhere({ ...q, function: undefined }, o);
   if (q.cursor) where.push(lt(runs.id, q.cursor));
   if (names === null) return newestRuns(db, where, null, q.limit);
-  if (names.length <= MERGE_NAMES) return newestOfNames(db, names, where, q.limit);
+  if (names.length <= MERGE_NAMES) return newestOfEach(db, runs.functionName, names, where, q.limit);
   return newestRuns(db, where, names, q.limit);
 }
 
@@ -397,14 +404,14 @@ export async function saveTrace(db: Db, id: string, trace: Trace): Promise<void>
   await db.batch(replaceTrace(db, id, trace));
 }
 
-/** Failed or timed-out job runs that have not been replayed: the dead-letter list. */
+/** Failed or timed-out job runs that have not been replayed: the dead-letter list (read per status, in id order). */
 export async function listDeadLetter(db: Db, limit: number, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
   const where: (SQL | undefined)[] = [
-    inArray(runs.status, ["failed", "timed_out"]),
     notInArray(runs.trigger, [...SYNC_TRIGGERS]),
     sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id} and child.trigger = 'replay')`,
+    allowedFunctions ? inArray(runs.functionName, [...allowedFunctions]) : undefined,
   ];
-  return newestRuns(db, where, allowedFunctions, limit);
+  return newestOfEach(db, runs.status, ["failed", "timed_out"], where, limit);
 }
 
 /** Durable runs still live past their version's jobTimeoutMs. */
