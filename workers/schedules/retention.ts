@@ -2,12 +2,13 @@
  * The retention sweep of the per-minute tick: deletes runs past their function's retention (the
  * function's own `retentionDays`, else KILN_RUN_RETENTION_DAYS, else 30 days) with everything
  * they own, tool-call idempotency claims past their 24-hour window, and webhook deliveries older
- * than the default retention. Work is cut into batches of at most RETENTION_BATCH runs, each its
+ * than the default retention; a run's payloads in R2 go with it. Work is cut into batches of at most RETENTION_BATCH runs, each its
  * own short D1 batch, and a tick does a bounded number of them: a backlog drains over ticks
  * instead of holding the database. Imports lib/infra only.
  */
 import type { Db } from "../lib/infra/db/functions.repo";
 import { deleteRuns, expiredRunIds, pruneDeliveries, pruneToolKeys } from "../lib/infra/db/retention.repo";
+import { deletePayloads } from "../lib/infra/payloads";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 /** Runs deleted by one D1 batch (steps, spans, logs and index rows go with them). */
@@ -24,11 +25,16 @@ export function retentionDays(env: object): number {
 }
 
 /** Deletes expired runs in batches; returns how many. */
-export async function pruneRuns(db: Db, o: { now: number; defaultDays: number; batch?: number; batches?: number }): Promise<number> {
+export async function pruneRuns(
+  db: Db,
+  o: { now: number; defaultDays: number; payloads?: R2Bucket; batch?: number; batches?: number },
+): Promise<number> {
   const batch = o.batch ?? RETENTION_BATCH;
   let deleted = 0;
   for (let i = 0; i < (o.batches ?? BATCHES_PER_TICK); i++) {
     const ids = await expiredRunIds(db, { now: o.now, defaultDays: o.defaultDays, limit: batch });
+    // Objects first: a failure then leaves runs to retry next tick, never objects no run points to.
+    if (ids.length > 0 && o.payloads) await deletePayloads(o.payloads, ids);
     if (ids.length > 0) await deleteRuns(db, ids);
     deleted += ids.length;
     if (ids.length < batch) break;
@@ -37,9 +43,13 @@ export async function pruneRuns(db: Db, o: { now: number; defaultDays: number; b
 }
 
 /** The whole sweep; returns how many rows of each kind it deleted. */
-export async function sweepRetention(env: object, db: Db, now: number): Promise<{ runs: number; toolKeys: number; deliveries: number }> {
+export async function sweepRetention(
+  env: Pick<Env, "PAYLOADS">,
+  db: Db,
+  now: number,
+): Promise<{ runs: number; toolKeys: number; deliveries: number }> {
   const defaultDays = retentionDays(env);
-  const runs = await pruneRuns(db, { now, defaultDays });
+  const runs = await pruneRuns(db, { now, defaultDays, payloads: env.PAYLOADS });
   const toolKeys = await pruneToolKeys(db, now - TOOL_KEY_KEEP_MS, RETENTION_BATCH);
   const deliveries = await pruneDeliveries(db, now - defaultDays * 86_400_000, RETENTION_BATCH);
   return { runs, toolKeys, deliveries };

@@ -146,6 +146,9 @@ export const API_ROUTES: ApiRoute[] = [
     { query: RunsQuery },
   ),
   r("get", "/v1/runs/{id}", "A run with its trace", "runs:read", { status: 200, schema: RunDetail }),
+  r("get", "/v1/runs/{id}/payload/{part}", "Its whole input or output (part: input or output), even over 64 KiB", "runs:read", {
+    status: 200,
+  }),
   r("post", "/v1/runs/{id}/replay", "Replay a run as a new job", "jobs:write", { status: 202, schema: Accepted }, { body: ReplayRequest }),
   r("post", "/v1/keys", "Create an API key", "keys:manage", { status: 201, schema: CreatedKey }, { body: CreateKeyRequest }),
   r("get", "/v1/keys", "List API keys", "keys:manage", { status: 200, schema: items(ApiKeyView) }),
