@@ -19,13 +19,33 @@ const BAR = { p50: 20, p99: 50 };
 const BYTES_BAR = 2048;
 const TOOL_RUNS = 2000;
 
-/** Bytes of the local D1 files (database and its write-ahead log) of a state folder. */
+/**
+ * Bytes of the local D1 database of a state folder as SQLite sees it: the size its last committed
+ * transaction left, read from the write-ahead log when it holds one (workerd does not checkpoint it
+ * on exit, and the log's own size counts every rewrite of a page), else the file's size.
+ */
 export function d1Bytes(persistTo) {
   const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir)
-    .filter((f) => f !== "metadata.sqlite" && /\.sqlite(-wal)?$/.test(f))
-    .reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+  const file = readdirSync(dir).find((f) => f !== "metadata.sqlite" && f.endsWith(".sqlite"));
+  if (!file) return 0;
+  return walDatabaseBytes(path.join(dir, `${file}-wal`)) ?? statSync(path.join(dir, file)).size;
+}
+
+/** The database size after the last commit in a WAL file (frames of the current generation), or null. */
+function walDatabaseBytes(wal) {
+  if (!existsSync(wal)) return null;
+  const bytes = readFileSync(wal);
+  if (bytes.length < 32) return null;
+  const pageSize = bytes.readUInt32BE(8);
+  const [salt1, salt2] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  let pages = null;
+  for (let at = 32; at + 24 + pageSize <= bytes.length; at += 24 + pageSize) {
+    if (bytes.readUInt32BE(at + 8) !== salt1 || bytes.readUInt32BE(at + 12) !== salt2) break;
+    const sizeAfterCommit = bytes.readUInt32BE(at + 4);
+    if (sizeAfterCommit > 0) pages = sizeAfterCommit;
+  }
+  return pages === null ? null : pages * pageSize;
 }
 
 /** The seeded state folder: given (kept), or a fresh one seeded now (deleted by the caller). */
@@ -73,9 +93,8 @@ async function pickIds(kiln) {
 }
 
 /**
- * Growth of the database file per simple tool run: TOOL_RUNS echo calls between two clean stops
- * of the server (a clean stop checkpoints the write-ahead log into the file, so both sizes are
- * of the file alone, free pages included as SQLite keeps them).
+ * Growth of the database per simple tool run: TOOL_RUNS echo calls between two stops of the
+ * server (sizes as SQLite sees them, free pages included as SQLite keeps them).
  */
 async function toolRunBytes(persistTo, ctx) {
   const before = { bytes: d1Bytes(persistTo), runs: 0 };
