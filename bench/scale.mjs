@@ -4,8 +4,8 @@
 // GET /v1/runs (no filter, each filter, text search, a deep cursor page), /v1/runs/counts and
 // GET /v1/runs/:id, one request at a time, next to issue 15's bars (p50 ≤ 20 ms, p99 ≤ 50 ms);
 // then the database size, bytes per stored run of the seeded mix, and bytes per run of a simple
-// tool run (the file's growth over real tool calls). Timing never fails the run; a non-200 does.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+// tool run (growth of the pages in use over real tool calls). Timing never fails; a non-200 does.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { startLocalServer } from "../scripts/local-server.mjs";
 import { SEED_NOTE, seedRuns } from "../scripts/seed-runs.mjs";
@@ -20,32 +20,35 @@ const BYTES_BAR = 2048;
 const TOOL_RUNS = 2000;
 
 /**
- * Bytes of the local D1 database of a state folder as SQLite sees it: the size its last committed
- * transaction left, read from the write-ahead log when it holds one (workerd does not checkpoint it
- * on exit, and the log's own size counts every rewrite of a page), else the file's size.
+ * Bytes of the local D1 database of a state folder in use: its pages less its free pages, as its
+ * header says (page 1), read from the newest committed copy of that page in the write-ahead log
+ * when there is one (workerd does not checkpoint the log on exit), else from the file.
  */
 export function d1Bytes(persistTo) {
   const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
   if (!existsSync(dir)) return 0;
   const file = readdirSync(dir).find((f) => f !== "metadata.sqlite" && f.endsWith(".sqlite"));
   if (!file) return 0;
-  return walDatabaseBytes(path.join(dir, `${file}-wal`)) ?? statSync(path.join(dir, file)).size;
+  const header = walHeaderPage(path.join(dir, `${file}-wal`)) ?? readFileSync(path.join(dir, file)).subarray(0, 100);
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  return (header.readUInt32BE(28) - header.readUInt32BE(36)) * pageSize;
 }
 
-/** The database size after the last commit in a WAL file (frames of the current generation), or null. */
-function walDatabaseBytes(wal) {
+/** The newest committed copy of page 1 in a WAL file (frames of its current generation), or null. */
+function walHeaderPage(wal) {
   if (!existsSync(wal)) return null;
   const bytes = readFileSync(wal);
   if (bytes.length < 32) return null;
   const pageSize = bytes.readUInt32BE(8);
   const [salt1, salt2] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
-  let pages = null;
+  let pending = null;
+  let committed = null;
   for (let at = 32; at + 24 + pageSize <= bytes.length; at += 24 + pageSize) {
     if (bytes.readUInt32BE(at + 8) !== salt1 || bytes.readUInt32BE(at + 12) !== salt2) break;
-    const sizeAfterCommit = bytes.readUInt32BE(at + 4);
-    if (sizeAfterCommit > 0) pages = sizeAfterCommit;
+    if (bytes.readUInt32BE(at) === 1) pending = bytes.subarray(at + 24, at + 24 + 100);
+    if (bytes.readUInt32BE(at + 4) > 0) committed = pending ?? committed;
   }
-  return pages === null ? null : pages * pageSize;
+  return committed;
 }
 
 /** The seeded state folder: given (kept), or a fresh one seeded now (deleted by the caller). */
