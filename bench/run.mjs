@@ -4,7 +4,8 @@
 // responses (non-200, errors, wrong bodies) or a server that does not start do (exit 1).
 //
 // Environment: BENCH_DURATION (seconds per measurement, default 6), BENCH_ROUNDS (default 3),
-// BENCH_SUITES (comma-separated names, default all but the opt-in ones; e.g. "tool-call,breakdown").
+// BENCH_SUITES (comma-separated names, default all but the opt-in ones; e.g. "tool-call,breakdown"),
+// BENCH_SCALE_STATE / BENCH_SCALE_RUNS (the seeded database of the scale suite: see bench/scale.mjs).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -15,6 +16,7 @@ import { benchD1Writes } from "./d1-writes.mjs";
 import { benchJobStart } from "./job-start.mjs";
 import { abortMeasurement } from "./lib/measure.mjs";
 import { loud } from "./lib/report.mjs";
+import { benchScale } from "./scale.mjs";
 import { benchScheduleTick } from "./schedule-tick.mjs";
 import { benchToolCall } from "./tool-call.mjs";
 import { benchWebhookAck } from "./webhook-ack.mjs";
@@ -31,6 +33,7 @@ const suites = [
   { name: "job-start", run: benchJobStart },
   { name: "webhook-ack", run: benchWebhookAck },
   { name: "schedule-tick", run: benchScheduleTick },
+  { name: "scale", run: benchScale },
   { name: "breakdown", run: benchBreakdown, optIn: true },
   { name: "d1-writes", run: benchD1Writes, optIn: true },
 ];

@@ -68,7 +68,7 @@ describe("secrets API", () => {
     await expectProblem(await call("/v1/secrets", { key: caller }), 403, "forbidden");
     const limited = await keyWith(["secrets:write"], ["crm"]);
     const granted = await call("/v1/functions/crm/grants", { method: "PUT", body: { secrets: ["CRM_TOKEN"] }, key: limited });
-    expect(await json(granted)).toEqual({ function: "crm", grants: ["CRM_TOKEN"], env: {} });
+    expect(await json(granted)).toEqual({ function: "crm", grants: ["CRM_TOKEN"], env: {}, retentionDays: null });
     await expectProblem(
       await call("/v1/functions/other/grants", { method: "PUT", body: { secrets: ["CRM_TOKEN"] }, key: limited }),
       403,

@@ -6,11 +6,11 @@
  */
 import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
 import type { RunTrigger } from "../lib/contracts/runs";
-import { storedJson } from "../lib/domain/json-text";
 import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { writeRunSoon } from "../lib/infra/db/run-writer";
 import type { RunRecord } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
+import { payloadColumn, putPayloads } from "../lib/infra/payloads";
 import { failedBeforeRun, invokeFunction, type Outcome } from "./invoke";
 import { loadFunction, storedCode } from "./loader";
 import { allowLocalEgress, runConfig } from "./run-config";
@@ -72,6 +72,10 @@ export async function callTool(
         ),
       });
   const endedAt = Date.now();
+  // Over 64 KiB, the row keeps a marker and R2 the whole text (written with the record, after the response).
+  const storedInput = payloadColumn(runId, "input", JSON.stringify(input));
+  const storedOutput = outcome.status === "succeeded" ? payloadColumn(runId, "output", outcome.output) : null;
+  const objects = [storedInput.object, storedOutput?.object].filter((o) => o !== null && o !== undefined);
   const record: RunRecord = {
     id: runId,
     functionId: fn.functionId,
@@ -80,8 +84,8 @@ export async function callTool(
     versionNumber: fn.versionNumber,
     trigger,
     status: outcome.status === "invalid_input" ? "failed" : outcome.status,
-    input: storedJson(JSON.stringify(input)),
-    output: outcome.status === "succeeded" ? storedJson(outcome.output) : null,
+    input: storedInput.column,
+    output: storedOutput?.column ?? null,
     error: outcome.status === "succeeded" ? null : outcome.error,
     attempt: 1,
     idempotencyKey: null,
@@ -97,5 +101,9 @@ export async function callTool(
   // Input the function's own schema refused is the caller's mistake (a 400), not a failure to alert on.
   if (outcome.status !== "succeeded" && outcome.status !== "invalid_input")
     ctx.waitUntil(noteRunEnded(platform, db, runFacts({ ...record, endedAt, input })));
-  return { runId, outcome, save: () => writeRunSoon(db, record, outcome.trace) };
+  const save = () => {
+    const flush = writeRunSoon(db, record, outcome.trace);
+    return objects.length === 0 ? flush : Promise.all([putPayloads(platform.PAYLOADS, objects), flush]).then(() => {});
+  };
+  return { runId, outcome, save };
 }

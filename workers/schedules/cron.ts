@@ -2,7 +2,8 @@
  * The per-minute cron tick. It sweeps jobs that outlived their jobTimeoutMs (a backstop for the
  * Workflow's own timer, which cannot fire while its instance is not running), gives back
  * concurrency slots held by ended runs, and nudges jobs whose sleep is long overdue (the local
- * engine forgets sleeps across a restart), prunes run rollups older than 8 days, and starts the user schedules that are due (dispatch.ts). Under
+ * engine forgets sleeps across a restart), starts the user schedules that are due (dispatch.ts),
+ * deletes what is past its retention (retention.ts) and prunes run rollups older than 8 days. Under
  * `npm run dev` a ticker in scripts/dev.mjs fires it, since wrangler dev never does by itself.
  */
 import { endJob } from "../jobs/end-job";
@@ -12,6 +13,7 @@ import { database } from "../lib/infra/db/functions.repo";
 import { pruneRollups } from "../lib/infra/db/rollups.repo";
 import { listOverdueJobs } from "../lib/infra/db/runs.repo";
 import { dispatchDueSchedules } from "./dispatch";
+import { sweepRetention } from "./retention";
 
 export async function sweepOverdueJobs(env: Env, now: number): Promise<number> {
   const db = database(env.DB);
@@ -41,11 +43,12 @@ export async function onCron(controller: ScheduledController, env: Env, ctx: Exe
     reclaimStuckSlots(env, db),
     nudgeOverdueSleeps(env, db, now),
     dispatchDueSchedules(env, ctx, now),
+    sweepRetention(env, db, now).then((r) => r.runs + r.toolKeys + r.deliveries),
     pruneOldRollups(env, now),
   ]);
-  const [timedOut, reclaimed, nudged, scheduled, pruned] = results.map((r) => (r.status === "fulfilled" ? r.value : 0));
-  if (timedOut || reclaimed || nudged || scheduled || pruned)
-    console.log(JSON.stringify({ msg: "cron sweep", timedOut, reclaimed, nudged, scheduled, pruned }));
+  const [timedOut, reclaimed, nudged, scheduled, pruned, rollups] = results.map((r) => (r.status === "fulfilled" ? r.value : 0));
+  if (timedOut || reclaimed || nudged || scheduled || pruned || rollups)
+    console.log(JSON.stringify({ msg: "cron sweep", timedOut, reclaimed, nudged, scheduled, pruned, rollups }));
   const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
   if (failed.length > 0) throw new AggregateError(failed, `cron sweep failed: ${failed.join("; ")}`);
 }

@@ -8,6 +8,7 @@ const ACTIONS: Record<AuditAction, true> = {
   "function.delete": true,
   "function.grants": true,
   "function.env": true,
+  "function.retention": true,
   "key.create": true,
   "key.revoke": true,
   "token.mint": true,

@@ -1,6 +1,7 @@
 /**
  * /v1/runs: every run of every trigger, filtered, newest first (`function=prefix*` matches a name
- * prefix), with counts per status for the same filter; one run with its whole trace; a
+ * prefix), with counts per status for the same filter; one run with its whole trace; its whole
+ * input or output (from R2 when over 64 KiB); a
  * replay of an ended run as a new job (a live run is refused with 409).
  */
 import { Hono } from "hono";
@@ -8,10 +9,10 @@ import { startJob } from "../../jobs/start-job";
 import { ReplayRequest } from "../../lib/contracts/jobs";
 import { isJobTrigger, type RunStatus, RunsQuery, TERMINAL_STATUSES } from "../../lib/contracts/runs";
 import { canTouchFunction } from "../../lib/domain/access";
-import { restoredJson } from "../../lib/domain/json-text";
 import { traceView } from "../../lib/domain/trace-view";
 import { getActiveFunction } from "../../lib/infra/db/functions.repo";
 import { countRunsByStatus, getRun, getTrace, listChildren, listRuns } from "../../lib/infra/db/runs.repo";
+import { wholeText } from "../../lib/infra/payloads";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
 import { enforceRateLimits } from "../rate-limit";
@@ -42,8 +43,9 @@ export const runsRoutes = new Hono<AppEnv>()
     // Two live copies of one job would both act; replay once the first has ended (or cancel it).
     if (!TERMINAL_STATUSES.includes(parent.status as RunStatus))
       throw new AppError("conflict", 409, `run "${parent.id}" is still ${parent.status}; replay it once it has ended, or cancel it first`);
-    const input = restoredJson(parent.input);
-    if (input === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
+    const text = await wholeText(c.env.PAYLOADS, parent.input);
+    if (text === null) throw new AppError("conflict", 409, "this run's input was too large to keep, so it cannot be replayed");
+    const input: unknown = JSON.parse(text);
     await enforceRateLimits(c, fn.name, fn.manifest.rateLimit);
     const reuseFrom = fromFailedStep && isJobTrigger(parent.trigger) ? parent.id : undefined;
     const { run } = await startJob(c.env, c.executionCtx, db, fn, input, {
@@ -56,6 +58,15 @@ export const runsRoutes = new Hono<AppEnv>()
       { id: run.id, status: run.status, parentRunId: parent.id, statusUrl: `${new URL(c.req.url).origin}/v1/jobs/${run.id}` },
       202,
     );
+  })
+  // A run's whole input or output, even over 64 KiB (the detail view then holds a marker with a preview).
+  .get("/:id/payload/:part{input|output}", async (c) => {
+    authorize(c, "runs:read");
+    const run = await getRun(c.get("db"), c.req.param("id"));
+    if (!run || !canTouchFunction(c.get("principal"), run.functionName)) throw notFound(`run "${c.req.param("id")}"`);
+    const text = await wholeText(c.env.PAYLOADS, c.req.param("part") === "input" ? run.input : run.output);
+    if (text === null) throw notFound(`the whole ${c.req.param("part")} of run "${run.id}" (only a preview was kept)`);
+    return c.body(text, 200, { "content-type": "application/json" });
   })
   .get("/:id", async (c) => {
     authorize(c, "runs:read");

@@ -22,7 +22,15 @@ import { MetricsQuery, MetricsView } from "./metrics";
 import { ConsentDecision, ConsentQuery, ConsentResult, ConsentView, OAuthGrantView } from "./oauth";
 import { RunDetail, RunsQuery, RunView } from "./runs";
 import { CreateScheduleRequest, ListSchedulesQuery, PreviewQuery, ScheduleDetail, ScheduleView, UpdateScheduleRequest } from "./schedules";
-import { FunctionConfigView, PutEnvRequest, PutGrantsRequest, PutSecretRequest, RekeyResult, SecretView } from "./secrets";
+import {
+  FunctionConfigView,
+  PutEnvRequest,
+  PutGrantsRequest,
+  PutRetentionRequest,
+  PutSecretRequest,
+  RekeyResult,
+  SecretView,
+} from "./secrets";
 import { Catalog, CatalogQuery } from "./tools";
 import {
   CreateWebhookRequest,
@@ -100,6 +108,14 @@ export const API_ROUTES: ApiRoute[] = [
     { body: PutEnvRequest },
   ),
   r(
+    "put",
+    "/v1/functions/{name}/retention",
+    "Set how many days its runs are kept (null: the default)",
+    "functions:write",
+    { status: 200, schema: FunctionConfigView },
+    { body: PutRetentionRequest },
+  ),
+  r(
     "get",
     "/v1/tools",
     "The tool catalog in an agent framework's format",
@@ -163,6 +179,9 @@ export const API_ROUTES: ApiRoute[] = [
     { query: LogsStreamQuery },
   ),
   r("get", "/v1/runs/{id}", "A run with its trace", "runs:read", { status: 200, schema: RunDetail }),
+  r("get", "/v1/runs/{id}/payload/{part}", "Its whole input or output (part: input or output), even over 64 KiB", "runs:read", {
+    status: 200,
+  }),
   r("post", "/v1/runs/{id}/replay", "Replay a run as a new job", "jobs:write", { status: 202, schema: Accepted }, { body: ReplayRequest }),
   r("post", "/v1/keys", "Create an API key", "keys:manage", { status: 201, schema: CreatedKey }, { body: CreateKeyRequest }),
   r("get", "/v1/keys", "List API keys", "keys:manage", { status: 200, schema: items(ApiKeyView) }),

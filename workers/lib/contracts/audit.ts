@@ -11,6 +11,7 @@ export const AuditAction = z.enum([
   "function.delete",
   "function.grants",
   "function.env",
+  "function.retention",
   "key.create",
   "key.revoke",
   "token.mint",

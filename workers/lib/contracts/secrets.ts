@@ -53,11 +53,17 @@ export type FunctionEnv = z.infer<typeof FunctionEnv>;
 export const PutEnvRequest = z.strictObject({ env: FunctionEnv });
 export type PutEnvRequest = z.infer<typeof PutEnvRequest>;
 
+/** A function's own run retention in days (1 to 3650), or null for the platform default. */
+export const PutRetentionRequest = z.strictObject({ days: z.number().int().min(1).max(3650).nullable() });
+export type PutRetentionRequest = z.infer<typeof PutRetentionRequest>;
+
 export const FunctionConfigView = z.object({
   function: FunctionName,
   /** Secret names granted to the function. */
   grants: z.array(z.string()),
   env: z.record(z.string(), z.string()),
+  /** How many days its runs are kept; null: the platform default (30 days unless KILN_RUN_RETENTION_DAYS says otherwise). */
+  retentionDays: z.number().int().nullable(),
 });
 export type FunctionConfigView = z.infer<typeof FunctionConfigView>;
 

@@ -20,11 +20,27 @@ export function jsonPreview(value: unknown): string | null {
   }
 }
 
-/** JSON text to store: as it is, or a truncation marker with a preview when it is too large. */
-export function storedJson(text: string): string {
+/** Whether JSON text is too large to keep in a run's row (it is then a marker, and whole elsewhere if `object` is given). */
+export function isOversized(text: string): boolean {
+  return text.length > MAX_STORED_JSON;
+}
+
+/**
+ * JSON text to store: as it is, or a truncation marker with a preview when it is too large;
+ * `object` names where the whole text is kept (an R2 key), if anywhere.
+ */
+export function storedJson(text: string, object?: string): string {
   return text.length <= MAX_STORED_JSON
     ? text
-    : JSON.stringify({ [TRUNCATED]: true, characters: text.length, preview: text.slice(0, 1024) });
+    : JSON.stringify({ [TRUNCATED]: true, characters: text.length, preview: text.slice(0, 1024), ...(object ? { object } : {}) });
+}
+
+/** The key of the object holding the whole document, when the stored text is a marker that names one. */
+export function offloadedObject(text: string | null): string | null {
+  if (text === null || !text.startsWith(`{"${TRUNCATED}"`)) return null;
+  const value: unknown = JSON.parse(text);
+  const object = typeof value === "object" && value !== null ? Reflect.get(value, "object") : undefined;
+  return typeof object === "string" ? object : null;
 }
 
 /** The stored document, or null when only a truncation marker was kept. */

@@ -23,13 +23,21 @@ function base32(bytes: Uint8Array): string {
 
 /** A new id such as `run_01hx…`: 10 chars of time (ms) + 16 chars of randomness. */
 export function newId(prefix: string, now = Date.now()): string {
+  return `${idTimePrefix(prefix, now)}${base32(crypto.getRandomValues(new Uint8Array(10)))}`;
+}
+
+/**
+ * The part of an id that its time decides: every id made at `ms` or later sorts at or after it,
+ * every id made earlier sorts before it (so a time range is a key range over an id index).
+ */
+export function idTimePrefix(prefix: string, ms: number): string {
   let time = "";
-  let t = now;
+  let t = Math.max(0, Math.floor(ms));
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  return `${prefix}_${time}${base32(crypto.getRandomValues(new Uint8Array(10)))}`;
+  return `${prefix}_${time}`;
 }
 
 /** Random bytes as base64url, for key secrets. */

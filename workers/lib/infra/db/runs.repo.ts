@@ -2,14 +2,14 @@
  * Runs and their traces in D1. A finished tool run is written in one batch (an implicit
  * transaction), after the response has been sent.
  */
-import { and, desc, eq, gte, inArray, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
+import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
 import { countsStatus, rollupInserts, rollupOnEnd } from "./rollups.repo";
-import { runLogs, runSpans, runSteps, runs } from "./schema";
+import { functions, runLogs, runSpans, runSteps, runs } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
 const MAX_PARAMS = 100;
@@ -143,8 +143,25 @@ function newestRuns(db: Db, where: (SQL | undefined)[], allowedFunctions: readon
 }
 
 /**
- * The conditions of a runs query (all but the cursor). `function` ending in "*" is a name prefix:
- * a key range over the (function_name, id) index, since names use only a-z, 0-9 and '-' (all below '~').
+ * `q` as an FTS5 query: its words (letters and digits) as one phrase. Only a `q` ending in "*"
+ * makes its last word a prefix (`billing-sy*` finds `billing-sync`): a prefix reads every entry
+ * of every word it starts (a common one costs tens of ms at a million runs), while whole words
+ * stream newest first and stop at the page size. Quoting makes every FTS5 operator in `q` a
+ * plain word; null when `q` holds no word. Substrings inside a word are not found.
+ */
+export function ftsQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}]+/gu);
+  if (!words) return null;
+  return `"${words.join(" ")}"${q.trimEnd().endsWith("*") ? "*" : ""}`;
+}
+
+/** A `q` that is a run id or the start of one is looked up in the id index, not in the text index. */
+const RUN_ID_PREFIX = /^run_[0-9a-z]{1,26}$/;
+
+/**
+ * The conditions of a runs query (all but the cursor and `q` text search). `function` ending in
+ * "*" is a name prefix: a key range over the (function_name, id) index, since names use only a-z,
+ * 0-9 and '-' (all below '~'). Ids begin with their creation time, so since/until are id ranges.
  */
 function runsWhere(q: RunsQuery, o: { jobsOnly?: boolean }): (SQL | undefined)[] {
   const where: (SQL | undefined)[] = o.jobsOnly ? [notInArray(runs.trigger, [...SYNC_TRIGGERS])] : [];
@@ -159,14 +176,85 @@ function runsWhere(q: RunsQuery, o: { jobsOnly?: boolean }): (SQL | undefined)[]
     const prefix = scheduleRunKey(q.schedule, "");
     where.push(gte(runs.idempotencyKey, prefix), lt(runs.idempotencyKey, `${prefix.slice(0, -1)};`));
   }
-  if (q.since) where.push(gte(runs.createdAt, Date.parse(q.since)));
-  if (q.until) where.push(lte(runs.createdAt, Date.parse(q.until)));
-  if (q.q) {
-    const pattern = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    const contains = (column: SQLiteColumn) => sql`${column} like ${pattern} escape '\\'`;
-    where.push(or(contains(runs.id), contains(runs.functionName), contains(runs.errorMessage), contains(runs.input)));
-  }
+  if (q.since) where.push(gte(runs.id, idTimePrefix("run", Date.parse(q.since))));
+  if (q.until) where.push(lt(runs.id, idTimePrefix("run", Date.parse(q.until) + 1)));
+  if (q.q && RUN_ID_PREFIX.test(q.q)) where.push(gte(runs.id, q.q), lt(runs.id, `${q.q}~`));
+  else if (q.q && ftsQuery(q.q) === null) where.push(sql`0`);
   return where;
+}
+
+/** The FTS5 query of a text search (`q` that is neither empty of words nor a run id), else null. */
+function textSearch(q: RunsQuery): string | null {
+  return q.q && !RUN_ID_PREFIX.test(q.q) ? ftsQuery(q.q) : null;
+}
+
+/**
+ * A text search, driven by the runs_fts index newest row first (its rowid is the run's), so a
+ * page stops after `limit` matches however many runs match; the other filters apply to each
+ * match. Ordered by when the run was stored, which differs from id order only for runs stored
+ * out of order (a long tool run is stored when it ends).
+ */
+function searchRuns(db: Db, match: string, where: (SQL | undefined)[], cursor: string | undefined, limit: number): Promise<RunRow[]> {
+  const after = cursor === undefined ? undefined : sql`runs_fts.rowid < coalesce((select rowid from runs where id = ${cursor}), 0)`;
+  return db
+    .select(getTableColumns(runs))
+    .from(sql`runs_fts`)
+    .innerJoin(runs, sql`${runs}.rowid = runs_fts.rowid`)
+    .where(and(sql`runs_fts match ${match}`, after, ...where))
+    .orderBy(sql`runs_fts.rowid desc`)
+    .limit(limit)
+    .all();
+}
+
+/** Up to this many function names are read name by name (each in index order) and merged. */
+const MERGE_NAMES = 25;
+
+/**
+ * The function names a list is limited to (a prefix, an exact name, the principal's functions),
+ * or null for all. Names of a prefix come from the functions table (runs of a deleted function
+ * are not found by prefix).
+ */
+async function namesOf(db: Db, q: RunsQuery, allowed: readonly string[] | null): Promise<string[] | null> {
+  let names: string[] | null = null;
+  if (q.function?.endsWith("*")) {
+    const prefix = q.function.slice(0, -1);
+    const rows = await db
+      .select({ name: functions.name })
+      .from(functions)
+      .where(and(gte(functions.name, prefix), lt(functions.name, `${prefix}~`)))
+      .all();
+    names = rows.map((r) => r.name);
+  } else if (q.function) names = [q.function];
+  if (allowed) names = names ? names.filter((n) => allowed.includes(n)) : [...allowed];
+  return names;
+}
+
+/**
+ * The newest runs for each of several values of an indexed column (function names, statuses):
+ * one read per value through its (column, id) index, in one batch, merged. An IN list over that
+ * index would make SQLite sort every matching run.
+ */
+async function newestOfEach(
+  db: Db,
+  column: typeof runs.functionName | typeof runs.status,
+  values: readonly string[],
+  where: (SQL | undefined)[],
+  limit: number,
+): Promise<RunRow[]> {
+  const [first, ...rest] = values.map((value) =>
+    db
+      .select()
+      .from(runs)
+      .where(and(eq(column, value), ...where))
+      .orderBy(desc(runs.id))
+      .limit(limit),
+  );
+  if (!first) return [];
+  const pages = await db.batch([first, ...rest]);
+  return pages
+    .flat()
+    .sort((a, b) => (a.id < b.id ? 1 : -1))
+    .slice(0, limit);
 }
 
 /** Newest first; `cursor` is the id of the last run of the previous page (ids sort by time). */
@@ -176,9 +264,18 @@ export async function listRuns(
   allowedFunctions: readonly string[] | null,
   o: { jobsOnly?: boolean } = {},
 ): Promise<RunRow[]> {
-  const where = runsWhere(q, o);
+  const match = textSearch(q);
+  if (match !== null) {
+    const where = runsWhere(q, o);
+    if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
+    return searchRuns(db, match, where, q.cursor, q.limit);
+  }
+  const names = await namesOf(db, q, allowedFunctions);
+  const where = runsWhere({ ...q, function: undefined }, o);
   if (q.cursor) where.push(lt(runs.id, q.cursor));
-  return newestRuns(db, where, allowedFunctions, q.limit);
+  if (names === null) return newestRuns(db, where, null, q.limit);
+  if (names.length <= MERGE_NAMES) return newestOfEach(db, runs.functionName, names, where, q.limit);
+  return newestRuns(db, where, names, q.limit);
 }
 
 /** Counting stops here: one request reads at most this many rows, however broad its filter. */
@@ -186,15 +283,38 @@ export const RUN_COUNT_CAP = 10_000;
 
 /**
  * How many runs match the query (cursor, limit and status aside), per status, over the newest
- * RUN_COUNT_CAP matches at most; `capped` says the counts stopped there.
+ * RUN_COUNT_CAP matches at most (of each function, when the query names several); `capped` says
+ * the counts stopped there.
  */
 export async function countRunsByStatus(
   db: Db,
   q: RunsQuery,
   allowedFunctions: readonly string[] | null,
 ): Promise<{ counts: Record<string, number>; capped: boolean }> {
-  const where = runsWhere({ ...q, status: undefined }, {});
-  if (allowedFunctions) where.push(inArray(runs.functionName, [...allowedFunctions]));
+  const match = textSearch(q);
+  const names = match === null ? await namesOf(db, q, allowedFunctions) : null;
+  const where = runsWhere({ ...q, status: undefined, function: names ? undefined : q.function }, {});
+  if (allowedFunctions && names === null) where.push(inArray(runs.functionName, [...allowedFunctions]));
+  // A text search counts among the newest RUN_COUNT_CAP runs of the text index.
+  if (match !== null)
+    where.push(sql`${runs}.rowid in (select rowid from runs_fts where runs_fts match ${match} order by rowid desc limit ${RUN_COUNT_CAP})`);
+  const perName = names && names.length <= MERGE_NAMES ? names.map((n) => [...where, eq(runs.functionName, n)]) : null;
+  const groups = perName ?? [names ? [...where, inArray(runs.functionName, names)] : where];
+  const [first, ...rest] = groups.map((conditions) => statusCounts(db, conditions));
+  if (!first) return { counts: {}, capped: false };
+  const results = await db.batch([first, ...rest]);
+  const counts: Record<string, number> = {};
+  let capped = false;
+  for (const rows of results) {
+    const total = rows.reduce((n, r) => n + r.n, 0);
+    capped ||= total >= RUN_COUNT_CAP;
+    for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + r.n;
+  }
+  return { counts, capped };
+}
+
+/** Runs per status among the newest RUN_COUNT_CAP runs matching the conditions. */
+function statusCounts(db: Db, where: (SQL | undefined)[]) {
   const matching = db
     .select({ status: runs.status })
     .from(runs)
@@ -202,9 +322,7 @@ export async function countRunsByStatus(
     .orderBy(desc(runs.id))
     .limit(RUN_COUNT_CAP)
     .as("matching");
-  const rows = await db.select({ status: matching.status, n: sql<number>`count(*)` }).from(matching).groupBy(matching.status).all();
-  const total = rows.reduce((n, r) => n + r.n, 0);
-  return { counts: Object.fromEntries(rows.map((r) => [r.status, r.n])), capped: total >= RUN_COUNT_CAP };
+  return db.select({ status: matching.status, n: sql<number>`count(*)` }).from(matching).groupBy(matching.status);
 }
 
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
@@ -303,14 +421,14 @@ export async function saveTrace(db: Db, id: string, trace: Trace): Promise<void>
   await db.batch(replaceTrace(db, id, trace));
 }
 
-/** Failed or timed-out job runs that have not been replayed: the dead-letter list. */
+/** Failed or timed-out job runs that have not been replayed: the dead-letter list (read per status, in id order). */
 export async function listDeadLetter(db: Db, limit: number, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
   const where: (SQL | undefined)[] = [
-    inArray(runs.status, ["failed", "timed_out"]),
     notInArray(runs.trigger, [...SYNC_TRIGGERS]),
     sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id} and child.trigger = 'replay')`,
+    allowedFunctions ? inArray(runs.functionName, [...allowedFunctions]) : undefined,
   ];
-  return newestRuns(db, where, allowedFunctions, limit);
+  return newestOfEach(db, runs.status, ["failed", "timed_out"], where, limit);
 }
 
 /** Durable runs still live past their version's jobTimeoutMs. */

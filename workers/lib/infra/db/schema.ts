@@ -5,16 +5,23 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { DURATION_BUCKETS } from "../../domain/metrics";
 
-export const functions = sqliteTable("functions", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull().unique(),
-  description: text("description").notNull().default(""),
-  activeVersionId: text("active_version_id"),
-  /** JSON object: the function's environment variables (not secret), read per invocation. */
-  env: text("env").notNull().default("{}"),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const functions = sqliteTable(
+  "functions",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull().unique(),
+    description: text("description").notNull().default(""),
+    activeVersionId: text("active_version_id"),
+    /** JSON object: the function's environment variables (not secret), read per invocation. */
+    env: text("env").notNull().default("{}"),
+    /** How many days this function's runs are kept; null: the platform default (KILN_RUN_RETENTION_DAYS, else 30). */
+    retentionDays: integer("retention_days"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // The retention sweep reads the functions with their own retention through it.
+  (t) => [index("functions_retention").on(t.retentionDays)],
+);
 
 export const functionVersions = sqliteTable(
   "function_versions",
@@ -74,9 +81,12 @@ export const runs = sqliteTable(
     // Lists are ordered by id (ids sort by creation time).
     index("runs_fn_id").on(t.functionName, t.id),
     index("runs_status_id").on(t.status, t.id),
+    index("runs_trigger_id").on(t.trigger, t.id),
+    // The runs of one schedule (`sched:<id>:…` keys, a key range) whatever their function.
+    index("runs_idempotency").on(t.idempotencyKey),
     uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey),
     // A run's children (GET /v1/runs/:id, cancel propagation) and the size of an invoke tree.
-    index("runs_parent").on(t.parentRunId),
+    index("runs_parent").on(t.parentRunId, t.id),
     index("runs_root").on(t.rootRunId),
   ],
 );
@@ -340,7 +350,8 @@ export const toolCallKeys = sqliteTable(
     body: text("body"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.credential, t.functionName, t.key] })],
+  // The sweep drops claims past their 24 h window through the second index.
+  (t) => [primaryKey({ columns: [t.credential, t.functionName, t.key] }), index("tool_call_keys_created").on(t.createdAt)],
 );
 
 /**

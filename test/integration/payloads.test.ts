@@ -1,0 +1,74 @@
+// Inputs and outputs over 64 KiB: kept whole in R2 (the run's row holds a marker with a preview),
+// returned whole by GET /v1/runs/:id/payload/:part, used by replay (the replayed job gets exactly
+// the same input), and deleted with their run by the retention sweep.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { database } from "../../workers/lib/infra/db/functions.repo";
+import { sweepRetention } from "../../workers/schedules/retention";
+import { api, deploy, json, waitForRun } from "../helpers/api";
+import { ended, waitForJob } from "../helpers/jobs";
+
+const CODE = `import { defineFunction, z } from "kiln";
+export default defineFunction({ input: z.object({ blob: z.string(), n: z.number() }), run: (i) => i });`;
+
+/** About 800 KB of JSON (the tool-call body limit is 1 MiB), with escapes and non-ASCII text. */
+function bigInput() {
+  const parts: string[] = [];
+  for (let i = 0, length = 0; length < 700_000; i++) {
+    parts.push(`line ${i} "quoted" \\ tab\t ünïcödé ✓ ${(i * 7919) % 104729}\n`);
+    length += parts[i]?.length ?? 0;
+  }
+  return { blob: parts.join(""), n: 42 };
+}
+
+describe("large payloads in R2", () => {
+  it("keeps a large input and output whole, returns them, replays the input exactly and deletes them with the run", async () => {
+    await deploy("big-echo", CODE, { retries: { limit: 0, delayMs: 0, backoff: "constant" } });
+    const input = bigInput();
+    const sent = JSON.stringify(input);
+    const res = await api("/v1/tools/big-echo", { rawBody: sent, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(200);
+    const runId = res.headers.get("kiln-run-id") ?? "";
+    const run = await waitForRun(runId);
+    // The run's view holds the marker with a preview, not the megabyte.
+    expect(run.input["kiln:truncated"]).toBe(true);
+    expect(run.input.object).toBe(`runs/${runId}/input`);
+
+    const whole = await vi_waitForPayload(runId, "input");
+    expect(whole).toBe(sent);
+    expect(JSON.parse(await vi_waitForPayload(runId, "output"))).toEqual(input);
+    const replay = await api(`/v1/runs/${runId}/replay`, { body: {} });
+    expect(replay.status).toBe(202);
+    const replayId = (await json(replay)).id;
+    await waitForJob(replayId, ended);
+    const replayed = await json(await api(`/v1/runs/${replayId}`));
+    expect(replayed.input).toEqual(input);
+    expect(replayed.status).toBe("succeeded");
+
+    await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
+    expect(await env.PAYLOADS.head(`runs/${runId}/input`)).toBeNull();
+    expect(await env.PAYLOADS.head(`runs/${runId}/output`)).toBeNull();
+    expect((await api(`/v1/runs/${runId}`)).status).toBe(404);
+  });
+
+  it("returns a small input as it is stored, and 404 for a run without output", async () => {
+    await deploy("small-echo", CODE);
+    const res = await api("/v1/tools/small-echo", { body: { blob: "hi", n: 1 } });
+    const runId = res.headers.get("kiln-run-id") ?? "";
+    await waitForRun(runId);
+    const input = await api(`/v1/runs/${runId}/payload/input`);
+    expect(input.headers.get("content-type")).toContain("application/json");
+    expect(await input.json()).toEqual({ blob: "hi", n: 1 });
+    expect((await api(`/v1/runs/${runId}/payload/other`)).status).toBe(404);
+  });
+});
+
+/** The objects are written with the run record, just after the response. */
+async function vi_waitForPayload(runId: string, part: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const res = await api(`/v1/runs/${runId}/payload/${part}`);
+    if (res.status === 200) return res.text();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no ${part} payload for ${runId}`);
+}
