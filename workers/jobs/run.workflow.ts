@@ -30,21 +30,19 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     const params = JobParams.parse(event.payload);
     const job = this.env.JOB.getByName(params.runId);
     if (params.concurrency !== null) await this.waitForSlot(params, params.concurrency, step);
+    const db = database(this.env.DB);
+    // Read on every pass of run(), never stored in the engine: a rotated secret or a changed
+    // variable reaches a resumed job too. Read while the start is recorded (neither needs the other).
+    const config = getFunctionEnv(db, params.functionName).then((fnEnv) =>
+      runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fnEnv ?? {} }, (w) => this.ctx.waitUntil(w)),
+    );
+    config.catch(() => {}); // awaited below; not an unhandled rejection if the start step throws first
     const deadline = await step.do("kiln:start", async () => {
       const now = Date.now();
-      await Promise.all([
-        setRunStatus(database(this.env.DB), params.runId, { status: "running", startedAt: now }),
-        job.setStatus("running"),
-      ]);
+      await Promise.all([setRunStatus(db, params.runId, { status: "running", startedAt: now }), job.setStatus("running")]);
       return now + params.jobTimeoutMs;
     });
-    // Read on every pass of run(), never stored in the engine: a rotated secret or a changed
-    // variable reaches a resumed job too.
-    const db = database(this.env.DB);
-    const fnEnv = (await getFunctionEnv(db, params.functionName)) ?? {};
-    const loaded = await runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fnEnv }, (w) =>
-      this.ctx.waitUntil(w),
-    );
+    const loaded = await config;
     const stepSpans = new StepSpans();
     const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
     const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null, db, children);
