@@ -94,26 +94,11 @@ export function showError(view: EditorView, error: EditorError | null): void {
   view.dispatch(setDiagnostics(view.state, [{ from, to: Math.max(to, from), severity: "error", message: error.message }]));
 }
 
-export function createDiff(parent: HTMLElement, original: string, changed: string): EditorView {
-  return new EditorView({
-    parent,
-    state: EditorState.create({
-      doc: changed,
-      extensions: [
-        basicSetup,
-        javascript({ typescript: true }),
-        themed(),
-        // Read-only but still focusable, so keyboard users can scroll and select in it.
-        EditorState.readOnly.of(true),
-        EditorView.contentAttributes.of({ "aria-label": "Differences between the two versions", tabindex: "0" }),
-        unifiedMergeView({ original, mergeControls: false, gutter: true }),
-      ],
-    }),
-  });
-}
-
-/** A read-only view of a source (focusable, so keyboard users can scroll and select in it). */
-export function createReader(parent: HTMLElement, doc: string, label: string): EditorView {
+/**
+ * A read-only view (still focusable, so keyboard users can scroll and select in it) of `doc`, with
+ * any extra extensions: the source of a version, or a diff against another.
+ */
+function readOnlyView(parent: HTMLElement, doc: string, label: string, extra: Extension[] = []): EditorView {
   return new EditorView({
     parent,
     state: EditorState.create({
@@ -124,7 +109,19 @@ export function createReader(parent: HTMLElement, doc: string, label: string): E
         themed(),
         EditorState.readOnly.of(true),
         EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
+        ...extra,
       ],
     }),
   });
+}
+
+export function createDiff(parent: HTMLElement, original: string, changed: string): EditorView {
+  return readOnlyView(parent, changed, "Differences between the two versions", [
+    unifiedMergeView({ original, mergeControls: false, gutter: true }),
+  ]);
+}
+
+/** A read-only view of a source. */
+export function createReader(parent: HTMLElement, doc: string, label: string): EditorView {
+  return readOnlyView(parent, doc, label);
 }
