@@ -57,6 +57,21 @@ export class JobDO extends DurableObject<Env> {
     return this.read() ?? this.write({ runId, status, currentStep: null, waitingFor: null, steps: [], updatedAt: Date.now() });
   }
 
+  /**
+   * The run's start, the first time run() calls it; the same answer on every replay of run() (the
+   * job's deadline must not move when the engine replays it). Moves a queued job to running.
+   */
+  begin(runId: string, now: number, timeoutMs: number): { startedAt: number; deadline: number } {
+    const kv = this.ctx.storage.kv;
+    const known = kv.get<{ startedAt: number; deadline: number }>("start");
+    if (known) return known;
+    const start = { startedAt: now, deadline: now + timeoutMs };
+    kv.put("start", start);
+    const state = this.init(runId, "running");
+    if (state.status === "queued") this.setStatus("running");
+    return start;
+  }
+
   snapshot(): JobState | null {
     return this.read() ?? null;
   }

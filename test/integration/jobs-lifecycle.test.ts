@@ -153,6 +153,7 @@ export default defineFunction({
     );
     const id = await startJob("resumable", {});
     await waitForJob(id, (j) => j.status === "waiting");
+    const firstStart = (await json(await api(`/v1/runs/${id}`))).startedAt;
     const instance = await env.RUN_WORKFLOW.get(id);
     await instance.pause();
     await instance.resume(); // the engine replays run() from the top
@@ -163,6 +164,11 @@ export default defineFunction({
     expect(done).toMatchObject({ status: "succeeded", output: 42 });
     expect(done.steps.filter((s: any) => s.name === "expensive")).toHaveLength(1);
     expect(done.logs.filter((l: any) => l.message === "expensive ran")).toHaveLength(1);
+    // The replay kept the first pass's start, so the job's deadline did not move either.
+    const start = await env.JOB.getByName(id).begin(id, Date.now(), 1);
+    expect(new Date(start.startedAt).toISOString()).toBe(firstStart);
+    expect(start.deadline - start.startedAt).toBe(24 * 3_600_000);
+    expect((await json(await api(`/v1/runs/${id}`))).startedAt).toBe(firstStart);
   });
 });
 

@@ -11,9 +11,8 @@ import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { storedJson } from "../lib/domain/json-text";
 import { capTrace } from "../lib/domain/trace-caps";
-import { database } from "../lib/infra/db/functions.repo";
-import { finishDurableRun, setRunStatus } from "../lib/infra/db/runs.repo";
-import { getFunctionEnv } from "../lib/infra/db/secrets.repo";
+import { database, getActiveFunction } from "../lib/infra/db/functions.repo";
+import { finishDurableRun, markRunStarted } from "../lib/infra/db/runs.repo";
 import { failedBeforeRun, invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
 import { StepSpans } from "../runtime/run-channel";
@@ -32,16 +31,23 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     if (params.concurrency !== null) await this.waitForSlot(params, params.concurrency, step);
     const db = database(this.env.DB);
     // Read on every pass of run(), never stored in the engine: a rotated secret or a changed
-    // variable reaches a resumed job too. Read while the start is recorded (neither needs the other).
-    const config = getFunctionEnv(db, params.functionName).then((fnEnv) =>
-      runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fnEnv ?? {} }, (w) => this.ctx.waitUntil(w)),
+    // variable reaches a resumed job too (variables through the same 5-second cache as tool
+    // calls). Read while the start is recorded (neither needs the other).
+    const config = getActiveFunction(db, params.functionName).then((fn) =>
+      runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fn?.env ?? {} }, (w) => this.ctx.waitUntil(w)),
     );
     config.catch(() => {}); // awaited below; not an unhandled rejection if the start step throws first
-    const deadline = await step.do("kiln:start", async () => {
-      const now = Date.now();
-      await Promise.all([setRunStatus(db, params.runId, { status: "running", startedAt: now }), job.setStatus("running")]);
-      return now + params.jobTimeoutMs;
-    });
+    // Not a Workflow step (a step costs the engine a write before the function can start): the
+    // job's Durable Object keeps the first start, so a replay of run() gets the same deadline.
+    // The row follows without being waited for: its update applies only to a queued row, so it
+    // cannot undo a later status, and the finish writes the start time again if it was lost.
+    const now = Date.now();
+    this.ctx.waitUntil(
+      markRunStarted(db, params.runId, now).catch((e: unknown) =>
+        console.warn(JSON.stringify({ msg: "could not mark the run started", runId: params.runId, error: String(e) })),
+      ),
+    );
+    const { startedAt, deadline } = await job.begin(params.runId, now, params.jobTimeoutMs);
     const loaded = await config;
     const stepSpans = new StepSpans();
     const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
@@ -85,7 +91,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       // A parent that invoked this run reads its whole output from here (D1 keeps a preview of a large one).
       if (params.tree?.parentRunId && outcome.status === "succeeded") await job.keepOutput(outcome.output);
       const endedAt = Date.now();
-      await finishDurableRun(db, params.runId, { ...final, endedAt }, trace);
+      await finishDurableRun(db, params.runId, { ...final, startedAt, endedAt }, trace);
       await job.setStatus(final.status);
       await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);

@@ -78,9 +78,9 @@ export async function startJob(
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }
   // The fast path to the first step; if it fails, the queue message starts the job instead. It
-  // waits for the next timer turn, so that the 202 is written before the engine gets busy.
+  // waits for the next turn of the event loop, so that the 202 is on its way before the engine gets busy.
   const fastStart = async () => {
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 0));
     await startWorkflow(env, message, { run: row, manifest: fn.manifest });
   };
   ctx.waitUntil(

@@ -19,7 +19,6 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
   if (run?.status !== "queued") return;
   const manifest = known?.manifest ?? (await getVersionManifest(db, run.versionId));
   if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
-  await env.JOB.getByName(run.id).init(run.id, "queued");
   const reuse = message.reuseFrom ? await env.JOB.getByName(message.reuseFrom).stepResults() : {};
   const params: JobParams = {
     runId: run.id,
@@ -45,8 +44,11 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     },
     invokes: manifest.invokes,
   };
+  // The job's live state exists before anyone can ask for it; created beside the instance, as
+  // the instance's first act (JobDO.begin) creates it too if it gets there first.
+  const live = env.JOB.getByName(run.id).init(run.id, "queued");
   try {
-    await env.RUN_WORKFLOW.create({ id: run.id, params });
+    await Promise.all([live, env.RUN_WORKFLOW.create({ id: run.id, params })]);
   } catch (error) {
     // A redelivered message: the instance exists already (its id is the run id).
     if (/already exists/i.test(String(error))) return;

@@ -382,13 +382,24 @@ export async function setRunStatus(
 }
 
 /**
+ * The row of a durable run that has started: running, with its first start time kept on a replay.
+ * A run that ended (cancelled meanwhile) or waits is left as it is.
+ */
+export async function markRunStarted(db: Db, id: string, startedAt: number): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: "running", startedAt: sql`coalesce(${runs.startedAt}, ${startedAt})` })
+    .where(and(eq(runs.id, id), eq(runs.status, "queued")));
+}
+
+/**
  * Ends a durable run: its final status and output, and its whole trace (replacing any partial
  * one, so a retried finish writes the same rows). A run that already ended (cancelled) keeps its status.
  */
 export async function finishDurableRun(
   db: Db,
   id: string,
-  result: { status: RunStatus; output: string | null; error: RunError | null; endedAt: number },
+  result: { status: RunStatus; output: string | null; error: RunError | null; startedAt: number; endedAt: number },
   trace: Trace,
 ): Promise<void> {
   await db.batch([
@@ -399,6 +410,8 @@ export async function finishDurableRun(
         status: result.status,
         output: result.output,
         ...errorColumns(result.error),
+        // Set here too: the start's own write is not retried (run.workflow.ts).
+        startedAt: sql`coalesce(${runs.startedAt}, ${result.startedAt})`,
         endedAt: result.endedAt,
       })
       .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`)),
