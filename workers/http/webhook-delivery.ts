@@ -139,6 +139,7 @@ export async function receiveDelivery(c: Context<AppEnv>, v: VerifyingEndpoint, 
   } catch (error) {
     // Not acknowledged, so the provider retries; the next attempt stores it afresh.
     if (created) await deleteDelivery(c.get("db"), row.id);
+    if (created && stored.object) c.executionCtx.waitUntil(c.env.PAYLOADS.delete(stored.object.key));
     throw error;
   }
   c.header("cache-control", "no-store");

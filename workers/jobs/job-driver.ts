@@ -11,7 +11,7 @@ import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import type { RunStatus } from "../lib/contracts/runs";
 import { checkInvoke, childEndedEvent, invokeInput, refusalMessage } from "../lib/domain/invoke-rules";
-import { isOversized, jsonPreview } from "../lib/domain/json-text";
+import { isOversized, jsonPreview, textPreview } from "../lib/domain/json-text";
 import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { Db } from "../lib/infra/db/functions.repo";
@@ -140,7 +140,8 @@ export class JobDriver extends RpcTarget {
     } catch {
       text = undefined;
     }
-    if (text === undefined || !isOversized(text) || this.payloads === null) return jsonPreview(value);
+    if (text === undefined) return jsonPreview(value);
+    if (!isOversized(text) || this.payloads === null) return textPreview(text);
     const whole = this.redactor ? this.redactor.json(text) : text;
     return storePayload(this.payloads, stepResultKey(this.params.runId, newId("stp")), whole);
   }

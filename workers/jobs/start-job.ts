@@ -78,6 +78,7 @@ export async function startJob(
   } catch (error) {
     await limiter?.release(row.id, fn.manifest.concurrency ?? 1);
     await deleteRun(db, row.id);
+    if (stored.object) ctx.waitUntil(env.PAYLOADS.delete(stored.object.key));
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }
   // The fast path to the first step; if it fails, the queue message starts the job instead. It

@@ -8,7 +8,7 @@ import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
 import { scheduleOfRunKey } from "../lib/domain/schedule-slots";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { allowedFunctionsOf, getRun, type RunRow } from "../lib/infra/db/runs.repo";
-import { payloadKey, wholeText } from "../lib/infra/payloads";
+import { getPayload, offloadedKey, payloadKey } from "../lib/infra/payloads";
 
 /**
  * Creates the Workflow instance for a queued run; does nothing for a run that started or ended.
@@ -58,7 +58,9 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
 /** The run's whole input: its column, or the R2 object of an input over 64 KiB (written before the run was enqueued). */
 async function jobInput(env: Env, run: RunRow): Promise<unknown> {
   if (run.input === null) return {};
-  const text = await wholeText(env.PAYLOADS, run.input, payloadKey(run.id, "input"));
-  if (text === null) throw new Error(`the input of run ${run.id} is not in R2 (yet)`);
+  const key = offloadedKey(run.input, payloadKey(run.id, "input"));
+  if (key === null) return JSON.parse(run.input);
+  const text = await getPayload(env.PAYLOADS, key);
+  if (text === null) throw new Error(`the input of run ${run.id} is not in R2`);
   return JSON.parse(text);
 }
