@@ -30,6 +30,7 @@ describe("run payloads", () => {
     await expectProblem(await api(`/v1/runs/${runId}/steps/0/result`), 404, "not_found");
     expect((await api(`/v1/runs/${runId}/steps/..%2Finput/result`)).status).toBe(404);
     expect((await api(`/v1/runs/${runId}/steps/-1/result`)).status).toBe(404);
+    await expectProblem(await api(`/v1/runs/${runId}/steps/99999999999999999999999/result`), 404, "not_found");
   });
 
   it("a look-alike marker in an input, an output or a step result never reads another run's object", async () => {
