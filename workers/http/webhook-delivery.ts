@@ -4,8 +4,9 @@
  * the queue consumer if that fails: workers/jobs/delivery-job.ts). Both writes are durable before
  * the 2xx, so an acknowledged event survives a crash right after the answer, and the answer does
  * not wait for the job. A body over 64 KiB is stored whole in R2 (also before the 2xx; only such a
- * body costs that write) and the row keeps a marker. A redelivery of the same provider event id starts nothing new: the delivery
- * row is unique per endpoint and event id, and so is the job's idempotency key.
+ * body costs that write) and the row keeps a marker. A redelivery of the same provider event id
+ * starts nothing new: the delivery row is unique per endpoint and event id, and so is the job's
+ * idempotency key.
  */
 import type { Context } from "hono";
 import { startDeliveryJob } from "../jobs/delivery-job";
