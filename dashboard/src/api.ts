@@ -159,6 +159,16 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
+/** A GET whose answer is a document as stored (not wrapped in JSON of Kiln's own): its text. */
+async function requestText(path: string): Promise<string> {
+  const res = await send("GET", path);
+  if (!res.ok) {
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(res.status, await problemOf(res));
+  }
+  return res.text();
+}
+
 const enc = encodeURIComponent;
 
 /** One page of runs, newest first; `nextCursor` asks for the next (older) one. */
@@ -235,6 +245,10 @@ export const api = {
 
   runs: (filter: RunsFilter, cursor?: string) => request<Page>("GET", `/v1/runs?${pageQuery(filter, cursor)}`),
   run: (id: string) => request<RunDetail>("GET", `/v1/runs/${enc(id)}`),
+  /** Whole payloads a view shows as a marker (over 64 KiB, kept in R2), loaded on demand. */
+  runPayload: (id: string, part: "input" | "output") => requestText(`/v1/runs/${enc(id)}/payload/${part}`),
+  stepResult: (id: string, index: number) => requestText(`/v1/runs/${enc(id)}/steps/${index}/result`),
+  deliveryPayload: (id: string) => requestText(`/v1/deliveries/${enc(id)}/payload`),
   /** How many runs match the filter (its status aside), per status; `capped`: counted over the newest 10,000 only. */
   /** The tool catalog in an agent framework's format (GET /v1/tools?format=…). */
   toolCatalog: (format: "openai" | "anthropic" | "mcp") =>

@@ -24,6 +24,14 @@ export default defineFunction({
 });
 `;
 
+/** A job whose input, step result and output are over 64 KiB (kept whole in R2, shown as markers). */
+const BIG_NOTE = `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({ note: z.string() }),
+  async run({ note }, ctx) { return ctx.step("keep", () => ({ note })); },
+});
+`;
+
 /** Jobs start through a queue (about a second locally): give job states time to arrive. */
 const slow = { timeout: 15_000 };
 
@@ -232,6 +240,24 @@ describe("dashboard jobs", () => {
     expect(await page.getByRole("form", { name: "Send an event" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Replay from failed step" }).isVisible()).toBe(true);
     await screenshot(page, "jobs-cancelled");
+  });
+
+  it("loads a large job's whole input and step result on demand", async () => {
+    expect((await api("/v1/functions", { name: "big-note", code: BIG_NOTE })).status).toBe(201);
+    const note = `${"a line of a long note\n".repeat(5_000)}END-OF-NOTE`;
+    const started = await api("/v1/jobs", { function: "big-note", input: { note } });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    await page.goto(`${url}/jobs/${id}`);
+    await expect.poll(status, slow).toBe("succeeded");
+    const input = page.getByTestId("job-input");
+    expect(await input.textContent()).not.toContain("END-OF-NOTE");
+    await input.getByRole("button", { name: /^Load the whole payload \(\d+ KB\)$/ }).click();
+    await expect.poll(() => input.textContent()).toContain("END-OF-NOTE");
+    const stepsTable = page.getByRole("table", { name: "Steps" });
+    await stepsTable.getByRole("button", { name: /^Load the whole payload/ }).click();
+    await expect.poll(() => stepsTable.textContent()).toContain("END-OF-NOTE");
+    await screenshot(page, "jobs-large-payload");
   });
 
   it("lists recent jobs for a key holding only jobs:read", async () => {

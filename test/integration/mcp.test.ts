@@ -30,6 +30,11 @@ const SUM = fn(`
   output: z.object({ sum: z.number() }),
   exposures: { tool: false, job: true },
   run: async ({ a, b }, ctx) => ({ sum: await ctx.step("add", () => a + b) }),`);
+const BIG = fn(`
+  input: z.object({ n: z.number() }),
+  output: z.object({ blob: z.string() }),
+  exposures: { tool: false, job: true },
+  run: async ({ n }) => ({ blob: "x".repeat(n) }),`);
 const WAITER = fn(`
   input: z.object({}),
   run: async (_, ctx) => ctx.waitForEvent("approval", { type: "approval" }),`);
@@ -118,6 +123,20 @@ describe("MCP tasks", () => {
       .request({ method: "tools/call", params: { name: "mcp-sum2", arguments: { a: 1, b: 1 } } }, CallToolResultSchema)
       .catch((e) => e);
     expect(plain).toMatchObject({ code: -32601, message: expect.stringContaining("runs only as a task") });
+  });
+
+  it("a task's result is its job's whole output, even over 64 KiB (kept in R2)", async () => {
+    await deploy("mcp-big", BIG);
+    const client = await mcpClient(await agentToken(["tools:call", "jobs:write"], ["mcp-big"]));
+    const created = await client.request(
+      { method: "tools/call", params: { name: "mcp-big", arguments: { n: 70_000 }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    const taskId = created.task.taskId;
+    expect((await waitForJob(taskId, (j) => j.status === "succeeded")).output).toMatchObject({ "kiln:truncated": true });
+    const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ blob: "x".repeat(70_000) });
   });
 
   it("cancels a task: the job ends cancelled and the task's result says so", async () => {

@@ -1,12 +1,13 @@
-// Inputs and outputs over 64 KiB: kept whole in R2 (the run's row holds a marker with a preview),
-// returned whole by GET /v1/runs/:id/payload/:part, used by replay (the replayed job gets exactly
-// the same input), and deleted with their run by the retention sweep.
+// Inputs, outputs and step results over 64 KiB, of tool runs and jobs: kept whole in R2 (the row
+// holds a marker with a preview), returned whole by GET /v1/runs/:id/payload/:part and
+// GET /v1/runs/:id/steps/:index/result, used by replay (the replayed job gets exactly the same
+// input), and deleted with their run by the retention sweep.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { sweepRetention } from "../../workers/schedules/retention";
 import { api, deploy, json, waitForRun } from "../helpers/api";
-import { ended, waitForJob } from "../helpers/jobs";
+import { ended, startJob, waitForJob } from "../helpers/jobs";
 
 const CODE = `import { defineFunction, z } from "kiln";
 export default defineFunction({ input: z.object({ blob: z.string(), n: z.number() }), run: (i) => i });`;
@@ -42,13 +43,59 @@ describe("large payloads in R2", () => {
     const replayId = (await json(replay)).id;
     await waitForJob(replayId, ended);
     const replayed = await json(await api(`/v1/runs/${replayId}`));
-    expect(replayed.input).toEqual(input);
+    // The job's own input is over 64 KiB too: a marker in its row, the whole in R2.
+    expect(replayed.input.object).toBe(`runs/${replayId}/input`);
+    expect(await vi_waitForPayload(replayId, "input")).toBe(sent);
     expect(replayed.status).toBe("succeeded");
 
     await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
     expect(await env.PAYLOADS.head(`runs/${runId}/input`)).toBeNull();
     expect(await env.PAYLOADS.head(`runs/${runId}/output`)).toBeNull();
     expect((await api(`/v1/runs/${runId}`)).status).toBe(404);
+  });
+
+  it("keeps a job's large input, output and step result whole, live and ended, and deletes them all with the run", async () => {
+    await deploy(
+      "big-job",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({ blob: z.string(), n: z.number() }),
+  exposures: { tool: false, job: true },
+  async run(i, ctx) {
+    const copy = await ctx.step("copy", () => ({ ...i, copied: true }));
+    await ctx.waitForEvent("go", { type: "go" });
+    return { ...copy, n: 2 };
+  },
+});`,
+      { retries: { limit: 0, delayMs: 0, backoff: "constant" } },
+    );
+    const input = { blob: bigInput().blob.slice(0, 200_000), n: 1 };
+    const id = await startJob("big-job", input);
+    await waitForJob(id, (j) => j.status === "waiting");
+    // While the job waits, the step's record (in its Durable Object) holds the marker; the route reads it there.
+    const live = await api(`/v1/runs/${id}/steps/0/result`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ...input, copied: true });
+    expect((await api(`/v1/jobs/${id}/events`, { body: { type: "go", payload: null } })).status).toBe(202);
+    await waitForJob(id, ended);
+
+    const run = await json(await api(`/v1/runs/${id}`));
+    expect(run.status).toBe("succeeded");
+    expect(run.input).toMatchObject({ "kiln:truncated": true, object: `runs/${id}/input` });
+    expect(run.output).toMatchObject({ "kiln:truncated": true, object: `runs/${id}/output` });
+    const marker = JSON.parse(run.steps[0].output);
+    expect(marker["kiln:truncated"]).toBe(true);
+    expect(marker.object).toMatch(new RegExp(`^runs/${id}/steps/stp_`));
+    expect(JSON.parse(await vi_waitForPayload(id, "input"))).toEqual(input);
+    expect(JSON.parse(await vi_waitForPayload(id, "output"))).toEqual({ ...input, copied: true, n: 2 });
+    expect(await json(await api(`/v1/runs/${id}/steps/0/result`))).toEqual({ ...input, copied: true });
+    // A small result is returned as stored (the wait's: the event's null payload); there is no step 9.
+    expect(await json(await api(`/v1/runs/${id}/steps/1/result`))).toBeNull();
+    expect((await api(`/v1/runs/${id}/steps/9/result`)).status).toBe(404);
+
+    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(3);
+    await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
+    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(0);
   });
 
   it("returns a small input as it is stored, and 404 for a run without output", async () => {

@@ -5,7 +5,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunsQuery } from "../../workers/lib/contracts/runs";
 import { database } from "../../workers/lib/infra/db/functions.repo";
-import { deleteRuns, expiredRunIds, pruneDeliveries, pruneToolKeys } from "../../workers/lib/infra/db/retention.repo";
+import {
+  deleteDeliveries,
+  deleteRuns,
+  expiredDeliveries,
+  expiredRunIds,
+  pruneToolKeys,
+  runsWithPayloads,
+} from "../../workers/lib/infra/db/retention.repo";
 import {
   countRunsByStatus,
   getRun,
@@ -148,7 +155,9 @@ describe("query plans at scale", () => {
       await expiredRunIds(db, { now, defaultDays: 30, limit: 500 });
       await deleteRuns(db, [CURSOR]);
       await pruneToolKeys(db, now, 500);
-      await pruneDeliveries(db, now, 500);
+      await runsWithPayloads(db, [CURSOR]);
+      await expiredDeliveries(db, now, 500);
+      await deleteDeliveries(db, [CURSOR]);
     });
     expect(lines.some((l) => /tool_call_keys_created \(created_at<\?\)/.test(l))).toBe(true);
   });

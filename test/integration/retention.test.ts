@@ -1,13 +1,15 @@
 // Retention: the per-minute sweep deletes runs past their function's retention with everything
-// they own (steps, spans, logs, text-index rows), keeps newer runs and other functions' runs,
+// they own (steps, spans, logs, text-index rows, objects in R2), keeps newer runs and other functions' runs,
 // honours a function's own retention, and deletes at most one bounded batch per D1 batch.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_WINDOW_MS } from "../../workers/http/tool-call";
 import type { Trace } from "../../workers/lib/contracts/runs";
+import { storedJson } from "../../workers/lib/domain/json-text";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { type RunRecord, saveFinishedRuns } from "../../workers/lib/infra/db/runs.repo";
 import { newId } from "../../workers/lib/infra/ids";
+import { deliveryKey, payloadColumn, putPayloads, stepResultKey } from "../../workers/lib/infra/payloads";
 import { pruneRuns, sweepRetention, TOOL_KEY_KEEP_MS } from "../../workers/schedules/retention";
 import { api, deploy, json } from "../helpers/api";
 
@@ -23,10 +25,14 @@ const trace = (): Trace => ({
   logs: [{ level: "info", message: "retention-marker", data: null, step: null, at: 1 }],
 });
 
-/** Stores a finished run of `fn` created `ageDays` ago; returns its id. */
-async function storeRun(fn: string, ageDays: number): Promise<string> {
+const BIG = JSON.stringify({ note: "retention-marker", blob: "x".repeat(70_000) });
+
+/** Stores a finished run of `fn` created `ageDays` ago (`big`: its input and a step result in R2); returns its id. */
+async function storeRun(fn: string, ageDays: number, big = false): Promise<string> {
   const createdAt = NOW - ageDays * DAY;
   const id = newId("run", createdAt);
+  const stored = payloadColumn(id, "input", big ? BIG : JSON.stringify({ note: "retention-marker" }));
+  if (big && stored.object) await putPayloads(env.PAYLOADS, [stored.object, { key: stepResultKey(id, newId("stp")), text: BIG }]);
   const run: RunRecord = {
     id,
     functionId: `fn_${fn}`,
@@ -35,7 +41,7 @@ async function storeRun(fn: string, ageDays: number): Promise<string> {
     versionNumber: 1,
     trigger: "tool",
     status: "failed",
-    input: JSON.stringify({ note: "retention-marker" }),
+    input: stored.column,
     output: null,
     error: { message: "retention-marker failed", step: null, retryable: false },
     attempt: 1,
@@ -71,6 +77,10 @@ describe("retention", () => {
     const old = await storeRun("ret-plain", 31);
     const fresh = await storeRun("ret-plain", 29);
     const long = await storeRun("keep-long", 40);
+    const oldBig = await storeRun("ret-plain", 31, true);
+    const freshBig = await storeRun("ret-plain", 29, true);
+    const objects = async (id: string) => (await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects.length;
+    expect([await objects(oldBig), await objects(freshBig)]).toEqual([2, 2]);
     const res = await api("/v1/functions/keep-long/retention", { method: "PUT", body: { days: 90 } });
     expect(res.status).toBe(200);
     expect((await json(res)).retentionDays).toBe(90);
@@ -84,6 +94,7 @@ describe("retention", () => {
     expect(await rowsOf(fresh)).toEqual([1, 1, 1, 1]);
     expect(await searchable(fresh)).toBe(true);
     expect(await rowsOf(long)).toEqual([1, 1, 1, 1]);
+    expect([await objects(oldBig), await objects(freshBig)]).toEqual([0, 2]);
   });
 
   it("a function's own shorter retention deletes its runs sooner, and null restores the default", async () => {
@@ -118,12 +129,17 @@ describe("retention", () => {
         .run();
     await claim("old", NOW - TOOL_KEY_KEEP_MS - 1000);
     await claim("new", NOW - 1000);
-    const delivery = (id: string) =>
-      env.DB.prepare(
-        "insert into webhook_deliveries (id, endpoint_id, status, received_at, headers) values (?, 'whe_x', 'rejected', 0, '{}')",
+    // Accepted deliveries with a body over 64 KiB: a marker in the row, the body in R2.
+    const delivery = async (id: string) => {
+      const key = deliveryKey("whe_x", id);
+      const marker = storedJson(BIG, key);
+      await env.PAYLOADS.put(key, BIG);
+      await env.DB.prepare(
+        "insert into webhook_deliveries (id, endpoint_id, status, received_at, headers, payload) values (?, 'whe_x', 'accepted', 0, '{}', ?)",
       )
-        .bind(id)
+        .bind(id, marker)
         .run();
+    };
     const oldDelivery = newId("dlv", NOW - 31 * DAY);
     const newDelivery = newId("dlv", NOW - DAY);
     await delivery(oldDelivery);
@@ -133,5 +149,7 @@ describe("retention", () => {
     expect(keys.results.map((r) => r.key)).toEqual(["new"]);
     const deliveries = await env.DB.prepare("select id from webhook_deliveries where endpoint_id = 'whe_x'").all<{ id: string }>();
     expect(deliveries.results.map((r) => r.id)).toEqual([newDelivery]);
+    expect(await env.PAYLOADS.head(deliveryKey("whe_x", oldDelivery))).toBeNull();
+    expect(await env.PAYLOADS.head(deliveryKey("whe_x", newDelivery))).not.toBeNull();
   });
 });

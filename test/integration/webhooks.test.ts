@@ -96,6 +96,34 @@ describe("deliveries per provider", () => {
     expect((await waitForDelivery(d.id, "processed")).runId).toBe(d.runId);
   });
 
+  it("a body over 64 KiB is kept whole in R2: its job, the payload route and a replay get all of it; deleting the endpoint deletes it", async () => {
+    await deploy("wh-echo", ECHO_JOB);
+    const ep = await createEndpoint({ name: "big", provider: "stripe", function: "wh-echo", secret: STRIPE_SECRET });
+    const lines = Array.from({ length: 4000 }, (_, i) => ({ sku: `sku-${i}`, name: `item "${i}" ünï ✓`, qty: i % 7 }));
+    const payload = stripeEvent("evt_big_1", "checkout.session.completed", { lines });
+    expect(payload.length).toBeGreaterThan(200_000);
+    expect((await deliver(ep.id, payload, { "stripe-signature": await stripeHeader(payload) })).status).toBe(200);
+    const d = await onlyDelivery(ep.id);
+    const key = `deliveries/${ep.id}/${d.id}`;
+    expect(d.payload).toMatchObject({ "kiln:truncated": true, characters: payload.length, object: key });
+    const body = await api(`/v1/deliveries/${d.id}/payload`);
+    expect(body.headers.get("content-type")).toContain("application/json");
+    expect(await body.text()).toBe(payload);
+    const run = await waitForJob(d.runId, ended);
+    expect(run.status).toBe("succeeded");
+    const output = await json(await api(`/v1/runs/${d.runId}/payload/output`));
+    expect(output.event.payload).toEqual(JSON.parse(payload));
+
+    const replay = await json(await api(`/v1/deliveries/${d.id}/replay`, { method: "POST" }));
+    await waitForJob(replay.id, ended);
+    const replayed = await json(await api(`/v1/runs/${replay.id}/payload/input`));
+    expect(replayed.event.payload).toEqual(JSON.parse(payload));
+
+    expect(await env.PAYLOADS.head(key)).not.toBeNull();
+    expect((await api(`/v1/webhooks/${ep.id}`, { method: "DELETE" })).status).toBe(204);
+    await vi.waitUntil(async () => (await env.PAYLOADS.head(key)) === null, { timeout: 5_000, interval: 50 });
+  });
+
   it("GitHub: X-Hub-Signature-256 over the body; the delivery id and event type come from the headers", async () => {
     await deploy("wh-echo", ECHO_JOB);
     const ep = await createEndpoint({ name: "gh", provider: "github", function: "wh-echo", secret: GITHUB_SECRET });

@@ -184,7 +184,7 @@ describe("secrets at run time", () => {
         `secrets: ["LEAKY_KEY"],`,
         `const v = ctx.secrets.LEAKY_KEY;
          ctx.log.info("using " + v, { v });
-         const echoed = await ctx.step("echo " + v, () => ({ v }));
+         const echoed = await ctx.step("echo " + v, () => (input.big ? { v, pad: "x".repeat(70000) } : { v }));
          if (input.fail) throw new Error("bad key " + v);
          return { v, echoed, quoted: JSON.stringify(v) };`,
       ),
@@ -207,6 +207,14 @@ describe("secrets at run time", () => {
     expect(done).toMatchObject({ status: "succeeded", output: { v: "[redacted:LEAKY_KEY]" } });
     expect(done.steps[0].output).toBe('{"v":"[redacted:LEAKY_KEY]"}');
     expect(JSON.stringify(done)).not.toContain(value);
+    // A step result and an output over 64 KiB, kept whole in R2, are redacted too.
+    const big = await startJob("leaky", { big: true });
+    expect((await waitForJob(big, ended)).status).toBe("succeeded");
+    for (const path of [`/v1/runs/${big}/steps/0/result`, `/v1/runs/${big}/payload/output`]) {
+      const whole = await (await call(path)).text();
+      expect(whole.length).toBeGreaterThan(70_000);
+      expect(whole).toContain('"v":"[redacted:LEAKY_KEY]"');
+    }
   });
 
   it("reaches the next run after a rotation or an environment change, without a redeploy", async () => {

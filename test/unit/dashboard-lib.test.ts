@@ -6,9 +6,10 @@ import { z } from "zod";
 import { actorLabel, detailPairs } from "../../dashboard/src/lib/audit";
 import { canCancel, canReplay, eachBounded, type Outcome, replayWithEditsHref } from "../../dashboard/src/lib/bulk";
 import { exampleFromSchema } from "../../dashboard/src/lib/example-from-schema";
-import { duration } from "../../dashboard/src/lib/format";
+import { duration, payloadMarker } from "../../dashboard/src/lib/format";
 import { barIn, buildTimeline, zoomWindow } from "../../dashboard/src/lib/timeline";
 import { pageTitle } from "../../dashboard/src/lib/titles";
+import { storedJson } from "../../workers/lib/domain/json-text";
 
 describe("exampleFromSchema", () => {
   it("pre-fills input that the function's own schema accepts", () => {
@@ -261,5 +262,16 @@ describe("bulk actions on runs", () => {
     expect(peak).toBe(3);
     expect(seen).toHaveLength(10);
     expect(seen.find(([id]) => id === "r4")?.[1]).toEqual({ ok: false, text: "409 still running" });
+  });
+});
+
+describe("payloadMarker", () => {
+  it("finds Kiln's marker as a value (a run's input) or as JSON text (a step's result), and nothing else", () => {
+    const text = storedJson(JSON.stringify({ blob: "x".repeat(70_000) }), "runs/run_1/output");
+    expect(payloadMarker(JSON.parse(text))).toEqual({ characters: 70_011, preview: JSON.parse(text).preview });
+    expect(payloadMarker(text)?.characters).toBe(70_011);
+    expect(payloadMarker({ blob: "small" })).toBeNull();
+    expect(payloadMarker('{"kiln:truncated": "no"')).toBeNull();
+    expect(payloadMarker("plain text")).toBeNull();
   });
 });

@@ -3,8 +3,10 @@
  * delivery, enqueue the start of its job, answer; the job is started right after the answer (and by
  * the queue consumer if that fails: workers/jobs/delivery-job.ts). Both writes are durable before
  * the 2xx, so an acknowledged event survives a crash right after the answer, and the answer does
- * not wait for the job. A redelivery of the same provider event id starts nothing new: the delivery
- * row is unique per endpoint and event id, and so is the job's idempotency key.
+ * not wait for the job. A body over 64 KiB is stored whole in R2 (also before the 2xx; only such a
+ * body costs that write) and the row keeps a marker. A redelivery of the same provider event id
+ * starts nothing new: the delivery row is unique per endpoint and event id, and so is the job's
+ * idempotency key.
  */
 import type { Context } from "hono";
 import { startDeliveryJob } from "../jobs/delivery-job";
@@ -14,6 +16,7 @@ import { sha256Hex } from "../lib/infra/crypto";
 import { endpointForDelivery, liveSecrets, type VerifyingEndpoint } from "../lib/infra/db/endpoint-cache";
 import { type DeliveryRow, deleteDelivery, type Endpoint, insertRejected, insertVerified } from "../lib/infra/db/webhooks.repo";
 import { newId } from "../lib/infra/ids";
+import { deliveryKey, offloadColumn, putPayloads } from "../lib/infra/payloads";
 import { keyringOf, SealingError } from "../lib/infra/sealing";
 import type { AppEnv } from "./types";
 
@@ -115,8 +118,10 @@ export async function receiveDelivery(c: Context<AppEnv>, v: VerifyingEndpoint, 
   const { id: eventId, type } = eventIdentity(endpoint.provider, endpoint.hmac, header, payload, await sha256Hex(body));
   if (eventId === null || eventId.length > MAX_EVENT_ID_CHARS) return reject(c, header, endpoint, "no_event_id", now, 400);
   const filtered = !matchesFilter(endpoint.events, type);
+  const id = newId("dlv", now);
+  const stored = offloadColumn(deliveryKey(endpoint.id, id), text);
   const { row, created } = await insertVerified(c.get("db"), {
-    id: newId("dlv", now),
+    id,
     endpointId: endpoint.id,
     status: filtered ? "filtered" : "accepted",
     reason: null,
@@ -125,17 +130,18 @@ export async function receiveDelivery(c: Context<AppEnv>, v: VerifyingEndpoint, 
     runId: null,
     receivedAt: now,
     headers: JSON.stringify(keptHeaders(header, endpoint)),
-    payload: text,
+    payload: stored.column,
   });
-  // A redelivery after a crash between storing and enqueueing still gets its job (once).
-  if (row.status === "accepted" && row.runId === null) {
-    try {
-      await enqueueStart(c, endpoint, row);
-    } catch (error) {
-      // Not acknowledged, so the provider retries; the next attempt stores it afresh.
-      if (created) await deleteDelivery(c.get("db"), row.id);
-      throw error;
-    }
+  try {
+    // A filtered delivery keeps its body too: a replay may start its job later.
+    if (created && stored.object) await putPayloads(c.env.PAYLOADS, [stored.object]);
+    // A redelivery after a crash between storing and enqueueing still gets its job (once).
+    if (row.status === "accepted" && row.runId === null) await enqueueStart(c, endpoint, row);
+  } catch (error) {
+    // Not acknowledged, so the provider retries; the next attempt stores it afresh.
+    if (created) await deleteDelivery(c.get("db"), row.id);
+    if (created && stored.object) c.executionCtx.waitUntil(c.env.PAYLOADS.delete(stored.object.key));
+    throw error;
   }
   c.header("cache-control", "no-store");
   return c.json({ received: true, ...(created ? {} : { duplicate: true }) }, 200);

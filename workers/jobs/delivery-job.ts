@@ -9,10 +9,24 @@ import type { DeliveryStartMessage, WebhookJobInput } from "../lib/contracts/web
 import { parsePayload } from "../lib/domain/webhook-verify";
 import { type Db, getActiveFunction } from "../lib/infra/db/functions.repo";
 import { type DeliveryRow, type Endpoint, getDelivery, getEndpoint, setDeliveryRun } from "../lib/infra/db/webhooks.repo";
+import { deliveryKey, getPayload, offloadedKey } from "../lib/infra/payloads";
 import { startJob } from "./start-job";
 
+/**
+ * A stored delivery's whole body: its column, or the R2 object its marker names (a body over 64
+ * KiB, written before the delivery was acknowledged). Null for a rejected delivery (no body kept)
+ * or an object that is gone.
+ */
+export async function deliveryBody(bucket: R2Bucket, d: DeliveryRow): Promise<string | null> {
+  const key = offloadedKey(d.payload, deliveryKey(d.endpointId, d.id));
+  return key === null ? d.payload : getPayload(bucket, key);
+}
+
 /** The job input of a stored delivery: the same bytes for every redelivery and replay. */
-export function jobInputOf(endpoint: Endpoint, d: DeliveryRow): WebhookJobInput {
+export async function jobInputOf(bucket: R2Bucket, endpoint: Endpoint, d: DeliveryRow): Promise<WebhookJobInput> {
+  const body = await deliveryBody(bucket, d);
+  // Its job must get the body it was sent, never the marker: retried until the object can be read.
+  if (body === null && d.payload !== null) throw new Error(`the body of delivery ${d.id} is not in R2`);
   return {
     provider: endpoint.provider,
     endpoint: endpoint.id,
@@ -21,7 +35,7 @@ export function jobInputOf(endpoint: Endpoint, d: DeliveryRow): WebhookJobInput 
       type: d.eventType,
       receivedAt: new Date(d.receivedAt).toISOString(),
       headers: JSON.parse(d.headers) as Record<string, string>,
-      payload: parsePayload(d.payload ?? ""),
+      payload: parsePayload(body ?? ""),
     },
   };
 }
@@ -44,7 +58,8 @@ export async function startDeliveryJob(
     return;
   }
   const idempotencyKey = `webhook:${endpoint.id}:${d.eventId}`;
-  const { run } = await startJob(env, ctx, db, fn, jobInputOf(endpoint, d), { trigger: "webhook", idempotencyKey });
+  const input = await jobInputOf(env.PAYLOADS, endpoint, d);
+  const { run } = await startJob(env, ctx, db, fn, input, { trigger: "webhook", idempotencyKey });
   await setDeliveryRun(db, d.id, run.id, null);
 }
 

@@ -3,7 +3,7 @@
  * RpcTarget created inside the Workflow's run() and passed to the isolate's invoke(). Each
  * ctx.step becomes a Workflow step (memoized, retried by policy), ctx.sleep a durable sleep and
  * ctx.waitForEvent a durable wait, ctx.invoke a child job the run waits for; every attempt is
- * recorded in the job's Durable Object.
+ * recorded in the job's Durable Object. A step's result over 64 KiB is kept whole (redacted) in R2.
  */
 import { RpcTarget, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
@@ -11,11 +11,13 @@ import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import type { RunStatus } from "../lib/contracts/runs";
 import { checkInvoke, childEndedEvent, invokeInput, refusalMessage } from "../lib/domain/invoke-rules";
-import { jsonPreview } from "../lib/domain/json-text";
+import { isOversized, jsonPreview, textPreview } from "../lib/domain/json-text";
 import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { Db } from "../lib/infra/db/functions.repo";
 import { setRunStatus } from "../lib/infra/db/runs.repo";
+import { newId } from "../lib/infra/ids";
+import { stepResultKey, storePayload } from "../lib/infra/payloads";
 import type { InvokeOptions, ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 import type { StepSpans } from "../runtime/run-channel";
 import type { ChildJobs, ChildOutcome } from "./invoke-child";
@@ -84,6 +86,8 @@ export class JobDriver extends RpcTarget {
     private readonly db: Db,
     /** Starts and follows the child jobs of ctx.invoke. */
     private readonly children: ChildJobs | null = null,
+    /** Where step results over 64 KiB are kept whole (without it, only a preview is kept). */
+    private readonly payloads: R2Bucket | null = null,
   ) {
     super();
   }
@@ -125,6 +129,23 @@ export class JobDriver extends RpcTarget {
     return this.job.recordStep(redactStep(step, r), result, trace && { logs, spans: redactSpans(trace.spans, r) });
   }
 
+  /**
+   * What a step's record keeps of its result: a preview, or over 64 KiB a marker naming the whole
+   * result in R2 (redacted like the record; the key is a fresh id, written inside the memoized step).
+   */
+  private async resultColumn(value: unknown): Promise<string | null> {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) return jsonPreview(value);
+    if (!isOversized(text) || this.payloads === null) return textPreview(text);
+    const whole = this.redactor ? this.redactor.json(text) : text;
+    return storePayload(this.payloads, stepResultKey(this.params.runId, newId("stp")), whole);
+  }
+
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {
     await this.guard(name);
     const policy = this.params.retries;
@@ -139,7 +160,7 @@ export class JobDriver extends RpcTarget {
         const base = { name, kind: "step" as const, attempt: ctx.attempt, startedAt, error: null, output: null };
         if (reused) {
           const value = this.params.reuse[name];
-          await this.record({ ...base, status: "succeeded", endedAt: startedAt, output: jsonPreview(value) }, { value });
+          await this.record({ ...base, status: "succeeded", endedAt: startedAt, output: await this.resultColumn(value) }, { value });
           return value as Rpc.Serializable<unknown>;
         }
         await this.record({ ...base, status: "running", endedAt: null });
@@ -152,7 +173,7 @@ export class JobDriver extends RpcTarget {
           throw result.nonRetriable ? new NonRetryableError(message) : new Error(message);
         }
         await this.record(
-          { ...base, status: "succeeded", endedAt: Date.now(), output: jsonPreview(result.value) },
+          { ...base, status: "succeeded", endedAt: Date.now(), output: await this.resultColumn(result.value) },
           { value: result.value },
           result,
         );
@@ -289,7 +310,7 @@ export class JobDriver extends RpcTarget {
     const result = settleChild(call, outcome);
     if (result) {
       const end = result.ok
-        ? { status: "succeeded" as const, output: jsonPreview(result.value), error: null }
+        ? { status: "succeeded" as const, output: await this.resultColumn(result.value), error: null }
         : { status: "failed" as const, output: null, error: result.message };
       await this.record({ name: call.name, kind: "step", attempt: call.attempt, startedAt: call.startedAt, endedAt: Date.now(), ...end });
     }

@@ -9,10 +9,10 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { noteRunEnded, runFacts } from "../alerts/note-run-ended";
 import { JobParams } from "../lib/contracts/jobs";
 import type { RunError, RunStatus } from "../lib/contracts/runs";
-import { storedJson } from "../lib/domain/json-text";
 import { capTrace } from "../lib/domain/trace-caps";
 import { database, getActiveFunction } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, markRunStarted } from "../lib/infra/db/runs.repo";
+import { payloadKey, storePayload } from "../lib/infra/payloads";
 import { failedBeforeRun, invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
 import { StepSpans } from "../runtime/run-channel";
@@ -51,7 +51,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     const loaded = await config;
     const stepSpans = new StepSpans();
     const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
-    const driver = new JobDriver(step, job, params, deadline, stepSpans, loaded.ok ? loaded.config.redactor : null, db, children);
+    const redactor = loaded.ok ? loaded.config.redactor : null;
+    const driver = new JobDriver(step, job, params, deadline, stepSpans, redactor, db, children, this.env.PAYLOADS);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },
@@ -90,8 +91,10 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       });
       // A parent that invoked this run reads its whole output from here (D1 keeps a preview of a large one).
       if (params.tree?.parentRunId && outcome.status === "succeeded") await job.keepOutput(outcome.output);
+      // Over 64 KiB the row keeps a marker and R2 the whole output (put again, the same, if this step is retried).
+      const output = final.output === null ? null : await storePayload(this.env.PAYLOADS, payloadKey(params.runId, "output"), final.output);
       const endedAt = Date.now();
-      await finishDurableRun(db, params.runId, { ...final, startedAt, endedAt }, trace);
+      await finishDurableRun(db, params.runId, { ...final, output, startedAt, endedAt }, trace);
       await job.setStatus(final.status);
       await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
@@ -123,7 +126,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
 function finalResult(outcome: Outcome, driver: JobDriver): { status: RunStatus; output: string | null; error: RunError | null } {
   switch (outcome.status) {
     case "succeeded":
-      return { status: "succeeded", output: storedJson(outcome.output), error: null };
+      return { status: "succeeded", output: outcome.output, error: null };
     case "invalid_input":
       return { status: "failed", output: null, error: outcome.error };
     default: {

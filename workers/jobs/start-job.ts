@@ -10,6 +10,7 @@ import { sha256Hex } from "../lib/infra/crypto";
 import type { ActiveFunction, Db } from "../lib/infra/db/functions.repo";
 import { deleteRun, insertQueuedRun, type RunRow } from "../lib/infra/db/runs.repo";
 import { newId } from "../lib/infra/ids";
+import { payloadColumn, putPayloads } from "../lib/infra/payloads";
 import { startWorkflow } from "./start-workflow";
 
 export interface StartOptions {
@@ -37,6 +38,8 @@ export async function startJob(
   const inputJson = JSON.stringify(input);
   const requestHash = o.idempotencyKey ? await sha256Hex(`${fn.name}\n${inputJson}`) : null;
   const id = newId("run", now);
+  // Over 64 KiB the row keeps a marker and R2 the whole input, written before the job can start.
+  const stored = payloadColumn(id, "input", inputJson);
   const { row, created } = await insertQueuedRun(db, {
     id,
     functionId: fn.functionId,
@@ -45,8 +48,7 @@ export async function startJob(
     versionNumber: fn.versionNumber,
     trigger: o.trigger,
     status: "queued",
-    // Kept whole: the job reads its input from here (the request body limit bounds it).
-    input: inputJson,
+    input: stored.column,
     output: null,
     error: null,
     attempt: 1,
@@ -69,12 +71,14 @@ export async function startJob(
   const message: JobStartMessage = { runId: row.id, ...(o.reuseFrom ? { reuseFrom: o.reuseFrom } : {}) };
   const limiter = fn.manifest.concurrency === null ? null : env.LIMITER.getByName(fn.name);
   try {
+    if (stored.object) await putPayloads(env.PAYLOADS, [stored.object]);
     // Jobs of a limited function take their place in line in the order they were accepted.
     await limiter?.join(row.id, fn.manifest.concurrency ?? undefined);
     await env.JOB_QUEUE.send(message, { contentType: "json" });
   } catch (error) {
     await limiter?.release(row.id, fn.manifest.concurrency ?? 1);
     await deleteRun(db, row.id);
+    if (stored.object) ctx.waitUntil(env.PAYLOADS.delete(stored.object.key));
     throw new AppError("internal", 503, "the job queue is unavailable; the job was not accepted, try again", { cause: error });
   }
   // The fast path to the first step; if it fails, the queue message starts the job instead. It

@@ -8,6 +8,7 @@ import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
 import { scheduleOfRunKey } from "../lib/domain/schedule-slots";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { allowedFunctionsOf, getRun, type RunRow } from "../lib/infra/db/runs.repo";
+import { getPayload, offloadedKey, payloadKey } from "../lib/infra/payloads";
 
 /**
  * Creates the Workflow instance for a queued run; does nothing for a run that started or ended.
@@ -27,7 +28,7 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     versionId: run.versionId,
     versionNumber: run.versionNumber,
     trigger: run.trigger as JobParams["trigger"],
-    input: run.input === null ? {} : JSON.parse(run.input),
+    input: await jobInput(env, run),
     egress: manifest.egress,
     secrets: manifest.secrets,
     retries: manifest.retries,
@@ -54,4 +55,14 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     if (/already exists/i.test(String(error))) return;
     throw error;
   }
+}
+
+/** The run's whole input: its column, or the R2 object of an input over 64 KiB (written before the run was enqueued). */
+async function jobInput(env: Env, run: RunRow): Promise<unknown> {
+  if (run.input === null) return {};
+  const key = offloadedKey(run.input, payloadKey(run.id, "input"));
+  if (key === null) return JSON.parse(run.input);
+  const text = await getPayload(env.PAYLOADS, key);
+  if (text === null) throw new Error(`the input of run ${run.id} is not in R2`);
+  return JSON.parse(text);
 }

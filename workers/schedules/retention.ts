@@ -2,13 +2,20 @@
  * The retention sweep of the per-minute tick: deletes runs past their function's retention (the
  * function's own `retentionDays`, else KILN_RUN_RETENTION_DAYS, else 30 days) with everything
  * they own, tool-call idempotency claims past their 24-hour window, and webhook deliveries older
- * than the default retention; a run's payloads in R2 go with it. Work is cut into batches of at most RETENTION_BATCH runs, each its
- * own short D1 batch, and a tick does a bounded number of them: a backlog drains over ticks
+ * than the default retention; a run's payloads in R2 (input, output, step results) and a delivery's
+ * body in R2 go with them. Work is cut into batches of at most RETENTION_BATCH runs, each its own short D1 batch, and a tick does a bounded number of them: a backlog drains over ticks
  * instead of holding the database. Imports lib/infra only.
  */
 import type { Db } from "../lib/infra/db/functions.repo";
-import { deleteRuns, expiredRunIds, pruneDeliveries, pruneToolKeys } from "../lib/infra/db/retention.repo";
-import { deletePayloads } from "../lib/infra/payloads";
+import {
+  deleteDeliveries,
+  deleteRuns,
+  expiredDeliveries,
+  expiredRunIds,
+  pruneToolKeys,
+  runsWithPayloads,
+} from "../lib/infra/db/retention.repo";
+import { deleteKeys, deletePayloads, deliveryKey } from "../lib/infra/payloads";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 /** Runs deleted by one D1 batch (steps, spans, logs and index rows go with them). */
@@ -34,12 +41,24 @@ export async function pruneRuns(
   for (let i = 0; i < (o.batches ?? BATCHES_PER_TICK); i++) {
     const ids = await expiredRunIds(db, { now: o.now, defaultDays: o.defaultDays, limit: batch });
     // Objects first: a failure then leaves runs to retry next tick, never objects no run points to.
-    if (ids.length > 0 && o.payloads) await deletePayloads(o.payloads, ids);
+    // Only runs with a marker may have objects: the others cost no R2 list.
+    if (ids.length > 0 && o.payloads) await deletePayloads(o.payloads, await runsWithPayloads(db, ids));
     if (ids.length > 0) await deleteRuns(db, ids);
     deleted += ids.length;
     if (ids.length < batch) break;
   }
   return deleted;
+}
+
+/** Deletes one batch of old deliveries, their bodies in R2 first (as for runs). */
+async function pruneDeliveries(db: Db, payloads: R2Bucket, before: number): Promise<number> {
+  const expired = await expiredDeliveries(db, before, RETENTION_BATCH);
+  const keys = expired.filter((d) => d.offloaded).map((d) => deliveryKey(d.endpointId, d.id));
+  if (keys.length > 0) await deleteKeys(payloads, keys);
+  return deleteDeliveries(
+    db,
+    expired.map((d) => d.id),
+  );
 }
 
 /** The whole sweep; returns how many rows of each kind it deleted. */
@@ -51,6 +70,6 @@ export async function sweepRetention(
   const defaultDays = retentionDays(env);
   const runs = await pruneRuns(db, { now, defaultDays, payloads: env.PAYLOADS });
   const toolKeys = await pruneToolKeys(db, now - TOOL_KEY_KEEP_MS, RETENTION_BATCH);
-  const deliveries = await pruneDeliveries(db, now - defaultDays * 86_400_000, RETENTION_BATCH);
+  const deliveries = await pruneDeliveries(db, env.PAYLOADS, now - defaultDays * 86_400_000);
   return { runs, toolKeys, deliveries };
 }

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type ApiError, api, type Manifest, type ToolCallResult } from "../api";
 import { exampleFromSchema } from "../lib/example-from-schema";
-import { duration, pretty } from "../lib/format";
+import { duration, payloadMarker, pretty, prettyText } from "../lib/format";
 import { Link, navigate, useLocation } from "../router";
 import { Fact } from "./facts";
 import { FieldError, invalidIf } from "./form-error";
@@ -148,15 +148,21 @@ function useReplayInput(name: string, setInput: (text: string) => void): string 
   useEffect(() => {
     if (!id || done.current === id) return;
     done.current = id;
-    api.run(id).then(
-      (run) => {
-        if (run.function !== name) return;
-        setInput(pretty(run.input));
-        setLoaded(id);
-        document.getElementById("try")?.scrollIntoView({ block: "start" });
-      },
-      () => setLoaded(null),
-    );
+    api
+      .run(id)
+      // An input over 64 KiB is a marker in the run's view: the editor gets the whole input.
+      .then(async (run) =>
+        run.function !== name ? null : payloadMarker(run.input) ? prettyText(await api.runPayload(id, "input")) : pretty(run.input),
+      )
+      .then(
+        (text) => {
+          if (text === null) return;
+          setInput(text);
+          setLoaded(id);
+          document.getElementById("try")?.scrollIntoView({ block: "start" });
+        },
+        () => setLoaded(null),
+      );
   }, [id, name]);
   return loaded;
 }

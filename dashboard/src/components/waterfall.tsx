@@ -7,10 +7,11 @@
  */
 import { useState } from "preact/hooks";
 import { api, type ChildRun } from "../api";
-import { duration, prettyText } from "../lib/format";
+import { duration } from "../lib/format";
 import { barIn, buildTimeline, type PlacedRow, type Row, type TimeWindow, type TraceSource, zoomWindow } from "../lib/timeline";
 import { useAsync } from "../lib/use-async";
 import { Link } from "../router";
+import { PayloadView } from "./payload-view";
 import { ErrorBox, Loading } from "./states";
 import { StatusBadge } from "./status-badge";
 
@@ -44,7 +45,7 @@ function ChildTrace({ child }: { child: ChildRun }) {
   );
 }
 
-function Detail({ row, zoomTo }: { row: Row; zoomTo: (row: Row) => void }) {
+function Detail({ runId, row, zoomTo }: { runId: string; row: Row; zoomTo: (row: Row) => void }) {
   if (row.kind === "child") return <ChildTrace child={row.child} />;
   if (row.kind === "step") {
     return (
@@ -56,7 +57,7 @@ function Detail({ row, zoomTo }: { row: Row; zoomTo: (row: Row) => void }) {
         {row.step.output !== null && (
           <>
             <h4>Output</h4>
-            <pre>{prettyText(row.step.output)}</pre>
+            <PayloadView value={row.step.output} text load={() => api.stepResult(runId, row.index)} />
           </>
         )}
       </div>
@@ -189,7 +190,7 @@ export function Waterfall({ run }: { run: TraceSource }) {
                   />
                 )}
               </div>
-              {expandable && open.has(row.key) && <Detail row={row} zoomTo={zoomTo} />}
+              {expandable && open.has(row.key) && <Detail runId={run.id} row={row} zoomTo={zoomTo} />}
             </li>
           );
         })}

@@ -39,3 +39,26 @@ export function prettyText(text: string | null): string {
     return text;
   }
 }
+
+/** What a view holds instead of a payload over 64 KiB (kept whole in R2): its size and a preview. */
+export interface PayloadMarker {
+  characters: number;
+  preview: string;
+}
+
+/** The marker a stored payload is, if it is one (a step's result arrives as JSON text). */
+export function payloadMarker(value: unknown): PayloadMarker | null {
+  let v = value;
+  if (typeof v === "string") {
+    if (!v.startsWith('{"kiln:truncated"')) return null;
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  if (typeof v !== "object" || v === null || Reflect.get(v, "kiln:truncated") !== true) return null;
+  const characters = Reflect.get(v, "characters");
+  const preview = Reflect.get(v, "preview");
+  return typeof characters === "number" && typeof preview === "string" ? { characters, preview } : null;
+}

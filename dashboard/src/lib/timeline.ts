@@ -6,13 +6,13 @@
 import type { ChildRun, RunDetail } from "../api";
 
 /** What the waterfall draws: a run's trace, and its children when the API lists them (run detail, not live jobs). */
-export type TraceSource = Pick<RunDetail, "steps" | "spans" | "logs" | "startedAt" | "endedAt" | "createdAt"> & {
+export type TraceSource = Pick<RunDetail, "id" | "steps" | "spans" | "logs" | "startedAt" | "endedAt" | "createdAt"> & {
   children?: ChildRun[];
 };
 
 export type Row =
   | { kind: "child"; key: string; at: number; end: number | null; child: ChildRun }
-  | { kind: "step"; key: string; at: number; end: number | null; step: RunDetail["steps"][number] }
+  | { kind: "step"; key: string; at: number; end: number | null; step: RunDetail["steps"][number]; index: number }
   | { kind: "span"; key: string; at: number; end: number; span: RunDetail["spans"][number] }
   | { kind: "log"; key: string; at: number; log: RunDetail["logs"][number] };
 
@@ -102,6 +102,7 @@ export function buildTimeline(run: TraceSource, now = Date.now()): Timeline {
         at: Date.parse(step.startedAt),
         end: step.endedAt === null ? null : Date.parse(step.endedAt),
         step,
+        index: i,
       }),
     ),
     ...run.spans.map((span, i): Row => {

@@ -12,11 +12,12 @@ import { CopyableId } from "../components/copy-button";
 import { Fact, OriginFacts } from "../components/facts";
 import { FieldError, invalidIf } from "../components/form-error";
 import { hasScope } from "../components/layout";
+import { PayloadView } from "../components/payload-view";
 import { ErrorBox, Loading, Notice } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
 import { replayWithEditsHref } from "../lib/bulk";
-import { dateTime, duration, pretty } from "../lib/format";
+import { dateTime, duration, payloadMarker } from "../lib/format";
 import { EVENT_TYPE, waitsForEvent } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { useJobStream } from "../lib/use-job-stream";
@@ -161,7 +162,7 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
 
       <section class="panel" aria-labelledby="steps-heading">
         <h2 id="steps-heading">Steps</h2>
-        <StepsTable steps={view.steps} now={now} ended={ended} />
+        <StepsTable runId={view.id} steps={view.steps} now={now} ended={ended} />
       </section>
 
       {hasScope(session, "runs:read") && <JobTrace id={view.id} progress={`${view.status}:${view.steps.map((s) => s.status).join(",")}`} />}
@@ -169,7 +170,7 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
       <div class="two-col">
         <section class="panel" aria-labelledby="input-heading">
           <h2 id="input-heading">Input</h2>
-          <pre>{pretty(view.input)}</pre>
+          <PayloadView value={view.input} load={() => api.runPayload(view.id, "input")} testId="job-input" />
         </section>
         <section class="panel" aria-labelledby="output-heading">
           <h2 id="output-heading">Output</h2>
@@ -178,7 +179,7 @@ export function JobPage({ id, session }: { id: string; session: Session }) {
           ) : job.output === null || job.output === undefined ? (
             <p class="muted">No output.</p>
           ) : (
-            <pre data-testid="job-output">{pretty(job.output)}</pre>
+            <PayloadView value={job.output} load={() => api.runPayload(view.id, "output")} testId="job-output" />
           )}
         </section>
       </div>
@@ -197,7 +198,7 @@ function JobTrace({ id, progress }: { id: string; progress: string }) {
   );
 }
 
-function StepsTable({ steps, now, ended }: { steps: LiveStep[]; now: number; ended: boolean }) {
+function StepsTable({ runId, steps, now, ended }: { runId: string; steps: LiveStep[]; now: number; ended: boolean }) {
   if (steps.length === 0) return <p class="muted">{ended ? "No steps were recorded." : "No steps yet."}</p>;
   return (
     <div class="table-wrap">
@@ -233,7 +234,15 @@ function StepsTable({ steps, now, ended }: { steps: LiveStep[]; now: number; end
                     : `${duration(Math.max(0, now - Date.parse(s.startedAt)))} so far`}
               </td>
               <td class="step-result">
-                {s.error ? <span class="error-text">{s.error}</span> : s.output ? <code>{s.output}</code> : <span class="muted">—</span>}
+                {s.error ? (
+                  <span class="error-text">{s.error}</span>
+                ) : payloadMarker(s.output) ? (
+                  <PayloadView value={s.output} text load={() => api.stepResult(runId, i)} />
+                ) : s.output ? (
+                  <code>{s.output}</code>
+                ) : (
+                  <span class="muted">—</span>
+                )}
               </td>
             </tr>
           ))}

@@ -8,11 +8,12 @@ import { api, type Session } from "../api";
 import { CopyableId } from "../components/copy-button";
 import { Fact, OriginFacts } from "../components/facts";
 import { hasScope } from "../components/layout";
+import { PayloadView } from "../components/payload-view";
 import { ErrorBox, Loading } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { Waterfall } from "../components/waterfall";
 import { replayWithEditsHref } from "../lib/bulk";
-import { dateTime, duration, pretty } from "../lib/format";
+import { dateTime, duration } from "../lib/format";
 import { isJob } from "../lib/jobs";
 import { useAsync } from "../lib/use-async";
 import { ACTIVE_STATUSES, usePoll } from "../lib/use-poll";
@@ -73,11 +74,15 @@ export function RunPage({ id, session }: { id: string; session: Session }) {
       <div class="two-col">
         <section class="panel" aria-labelledby="input-heading">
           <h2 id="input-heading">Input</h2>
-          <pre>{pretty(run.input)}</pre>
+          <PayloadView value={run.input} load={() => api.runPayload(run.id, "input")} />
         </section>
         <section class="panel" aria-labelledby="output-heading">
           <h2 id="output-heading">Output</h2>
-          {run.output === null || run.output === undefined ? <p class="muted">No output.</p> : <pre>{pretty(run.output)}</pre>}
+          {run.output === null || run.output === undefined ? (
+            <p class="muted">No output.</p>
+          ) : (
+            <PayloadView value={run.output} load={() => api.runPayload(run.id, "output")} />
+          )}
         </section>
       </div>
     </section>

@@ -8,6 +8,7 @@ import { api, type DeliveryStatus, type DeliveryView, type Session, type Webhook
 import { ConfirmButton } from "../components/confirm-button";
 import { CopyButton } from "../components/copy-button";
 import { hasScope } from "../components/layout";
+import { PayloadView } from "../components/payload-view";
 import { Empty, ErrorBox, Loading, Notice } from "../components/states";
 import { StatusBadge } from "../components/status-badge";
 import { dateTime, timeAgo } from "../lib/format";
@@ -198,6 +199,12 @@ function DeliveriesTable({
                 </td>
                 <td data-label="Event">
                   {d.eventType ?? <span class="muted">no type</span>} <span class="muted small">{d.eventId}</span>
+                  {d.payload !== null && (
+                    <details class="delivery-payload">
+                      <summary>Payload</summary>
+                      <PayloadView value={d.payload} load={() => api.deliveryPayload(d.id)} />
+                    </details>
+                  )}
                 </td>
                 <td data-label="Run">{d.runId ? <Link href={`/jobs/${encodeURIComponent(d.runId)}`}>{d.runId}</Link> : "—"}</td>
                 {canReplay && (

@@ -14,6 +14,7 @@ import { canTouchFunction, hasScope } from "../../lib/domain/access";
 import { taskOf, taskResultOf } from "../../lib/domain/mcp";
 import { getVersionManifest } from "../../lib/infra/db/functions.repo";
 import { getRun, listRuns, type RunRow } from "../../lib/infra/db/runs.repo";
+import { payloadKey, wholeText } from "../../lib/infra/payloads";
 import type { AppEnv } from "../types";
 import { guarded } from "./errors";
 
@@ -65,7 +66,9 @@ export function kilnTaskStore(c: Context<AppEnv>): TaskStore {
         const run = await taskRun(c, taskId);
         if (!run) throw notFound(taskId);
         const manifest = await getVersionManifest(c.get("db"), run.versionId);
-        return { ...taskResultOf({ ...run, status: run.status as RunStatus }, manifest?.output ?? null) };
+        // An output over 64 KiB is in R2 (the row holds a marker).
+        const output = (await wholeText(c.env.PAYLOADS, run.output, payloadKey(run.id, "output"))) ?? run.output;
+        return { ...taskResultOf({ ...run, output, status: run.status as RunStatus }, manifest?.output ?? null) };
       }),
     updateTaskStatus: (taskId, status) =>
       guarded(c, async () => {

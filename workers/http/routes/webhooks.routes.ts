@@ -28,6 +28,7 @@ import {
   sealSecret,
 } from "../../lib/infra/db/webhooks.repo";
 import { newId } from "../../lib/infra/ids";
+import { deletePrefixes, deliveryPrefix } from "../../lib/infra/payloads";
 import { audit } from "../audit";
 import { AppError, notFound } from "../errors";
 import { authorize } from "../middleware/auth";
@@ -38,6 +39,8 @@ import { loadDeliveryEndpoint, receiveDelivery } from "../webhook-delivery";
 import { deliveryView, FAILED_RUN_STATUSES, webhookView } from "../webhook-views";
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+/** Pages of 1,000 delivery bodies deleted with an endpoint (only bodies over 64 KiB are objects). */
+const ENDPOINT_OBJECT_PAGES = 20;
 
 /** A fresh secret usable by every provider: `whsec_` + base64 of 32 random bytes. */
 /** Most webhook endpoints one function may have. */
@@ -126,6 +129,8 @@ export const webhooksRoutes = new Hono<AppEnv>()
   .delete("/:id", async (c) => {
     const endpoint = await endpointFor(c, "webhooks:write");
     await deleteEndpoint(c.get("db"), endpoint.id);
+    // Its deliveries' bodies kept in R2 (those over 64 KiB) go too, after the answer.
+    c.executionCtx.waitUntil(deletePrefixes(c.env.PAYLOADS, [deliveryPrefix(endpoint.id)], ENDPOINT_OBJECT_PAGES));
     forgetEndpoint(endpoint.id);
     await audit(c, "webhook.delete", endpoint.id, { name: endpoint.name });
     return c.body(null, 204);

@@ -182,6 +182,13 @@ export const API_ROUTES: ApiRoute[] = [
   r("get", "/v1/runs/{id}/payload/{part}", "Its whole input or output (part: input or output), even over 64 KiB", "runs:read", {
     status: 200,
   }),
+  r(
+    "get",
+    "/v1/runs/{id}/steps/{index}/result",
+    "A step's whole result (index: its place in the run's steps, from 0), even over 64 KiB",
+    "runs:read",
+    { status: 200 },
+  ),
   r("post", "/v1/runs/{id}/replay", "Replay a run as a new job", "jobs:write", { status: 202, schema: Accepted }, { body: ReplayRequest }),
   r("post", "/v1/keys", "Create an API key", "keys:manage", { status: 201, schema: CreatedKey }, { body: CreateKeyRequest }),
   r("get", "/v1/keys", "List API keys", "keys:manage", { status: 200, schema: items(ApiKeyView) }),
@@ -231,6 +238,7 @@ export const API_ROUTES: ApiRoute[] = [
     { query: DeliveriesQuery },
   ),
   r("get", "/v1/deliveries/{id}", "One delivery", "webhooks:read", { status: 200, schema: DeliveryView }),
+  r("get", "/v1/deliveries/{id}/payload", "Its whole body as received, even over 64 KiB", "webhooks:read", { status: 200 }),
   r("post", "/v1/deliveries/{id}/replay", "Deliver it again", "webhooks:write", { status: 202 }),
   r("get", "/v1/schedules/preview", "The next fire times of a cron expression", "schedules:read", { status: 200 }, { query: PreviewQuery }),
   r(

@@ -13,11 +13,15 @@ export function jsonPreview(value: unknown): string | null {
   if (value === undefined) return null;
   try {
     const text = JSON.stringify(value);
-    if (text === undefined) return null;
-    return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+    return text === undefined ? null : textPreview(text);
   } catch {
     return "[unserializable]";
   }
+}
+
+/** At most 2000 characters of JSON text (what jsonPreview gives for its value). */
+export function textPreview(text: string): string {
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }
 
 /** Whether JSON text is too large to keep in a run's row (it is then a marker, and whole elsewhere if `object` is given). */

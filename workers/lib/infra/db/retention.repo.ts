@@ -3,7 +3,7 @@
  * and text-index rows), expired tool-call idempotency claims and old webhook deliveries, each in
  * bounded batches so no sweep holds D1 in one long transaction. Imports drizzle and the schema.
  */
-import { and, asc, eq, gt, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
@@ -43,6 +43,39 @@ export async function expiredRunIds(db: Db, o: { now: number; defaultDays: numbe
     .slice(0, o.limit);
 }
 
+/** What a marker of a payload kept in R2 begins with (lib/domain/json-text). */
+const MARKER_LIKE = '{"kiln:truncated"%';
+
+/**
+ * Those of these runs that may have objects in R2 (a marker in their input, output or a step's
+ * result): only they cost an R2 list when they are deleted. Each run is read by its key, each
+ * step through run_steps_pk.
+ */
+export async function runsWithPayloads(db: Db, ids: string[]): Promise<string[]> {
+  const marked = or(
+    like(runs.input, MARKER_LIKE),
+    like(runs.output, MARKER_LIKE),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(runSteps)
+        .where(and(eq(runSteps.runId, runs.id), like(runSteps.output, MARKER_LIKE))),
+    ),
+  );
+  const queries = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT)
+    queries.push(
+      db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(inArray(runs.id, ids.slice(i, i + IDS_PER_STATEMENT)), marked)),
+    );
+  const [first, ...rest] = queries;
+  if (!first) return [];
+  const found = await db.batch([first, ...rest]);
+  return found.flat().map((r) => r.id);
+}
+
 /** Deletes these runs and everything they own in one batch (one short implicit transaction). */
 export async function deleteRuns(db: Db, ids: string[]): Promise<void> {
   const items: BatchItem<"sqlite">[] = [];
@@ -67,17 +100,34 @@ export async function pruneToolKeys(db: Db, before: number, limit: number): Prom
   return gone.length;
 }
 
-/** Deletes at most `limit` webhook deliveries (accepted, filtered or rejected) received before `before`. */
-export async function pruneDeliveries(db: Db, before: number, limit: number): Promise<number> {
+/**
+ * At most `limit` webhook deliveries (accepted, filtered or rejected) received before `before`,
+ * oldest first, each saying whether its payload is a marker (its body is then in R2).
+ */
+export async function expiredDeliveries(
+  db: Db,
+  before: number,
+  limit: number,
+): Promise<{ id: string; endpointId: string; offloaded: boolean }[]> {
   // Delivery ids begin with their receipt time, like run ids.
-  const oldest = db
-    .select({ id: webhookDeliveries.id })
+  const rows = await db
+    .select({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId, offloaded: like(webhookDeliveries.payload, MARKER_LIKE) })
     .from(webhookDeliveries)
     .where(lt(webhookDeliveries.id, idTimePrefix("dlv", before)))
     .orderBy(asc(webhookDeliveries.id))
-    .limit(limit);
-  const gone = await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, oldest)).returning({ id: webhookDeliveries.id });
-  return gone.length;
+    .limit(limit)
+    .all();
+  return rows.map((r) => ({ ...r, offloaded: Boolean(r.offloaded) }));
+}
+
+/** Deletes these deliveries; returns how many were there. */
+export async function deleteDeliveries(db: Db, ids: string[]): Promise<number> {
+  let gone = 0;
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    const part = ids.slice(i, i + IDS_PER_STATEMENT);
+    gone += (await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, part)).returning({ id: webhookDeliveries.id })).length;
+  }
+  return gone;
 }
 
 /** Sets (or clears, with null) a function's own retention; false if there is no such function. */

@@ -117,6 +117,19 @@ export async function getRun(db: Db, id: string): Promise<RunRow | undefined> {
   return db.select().from(runs).where(eq(runs.id, id)).get();
 }
 
+/** The stored result of a run's `index`th step record (0-based, as GET /v1/runs/:id lists them); undefined if there is none. */
+export async function getStepOutput(db: Db, runId: string, index: number): Promise<string | null | undefined> {
+  const row = await db
+    .select({ output: runSteps.output })
+    .from(runSteps)
+    .where(eq(runSteps.runId, runId))
+    .orderBy(runSteps.seq)
+    .limit(1)
+    .offset(index)
+    .get();
+  return row?.output;
+}
+
 export async function getTrace(db: Db, runId: string): Promise<Trace> {
   const [steps, spans, logs] = await db.batch([
     db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(runSteps.seq),
