@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { rollupQueries } from "../../workers/lib/infra/db/metrics.repo";
-import { rollupInserts } from "../../workers/lib/infra/db/rollups.repo";
+import { rollupStatements } from "../../workers/lib/infra/db/rollups.repo";
 import { type RunRecord, saveFinishedRuns } from "../../workers/lib/infra/db/runs.repo";
 import { pruneOldRollups, sweepOverdueJobs } from "../../workers/schedules/cron";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
@@ -135,7 +135,7 @@ describe("rollup pruning", () => {
     const now = Date.now();
     const old = { ...finished("m-old", 900, 5), endedAt: now - 9 * 86_400_000 };
     const recent = { ...finished("m-old", 901, 5), endedAt: now - 7 * 86_400_000 };
-    await db.batch(rollupInserts(db, [old, recent]) as [never]);
+    await env.DB.batch(rollupStatements(db, [old, recent]));
     expect(await pruneOldRollups(env, now)).toBe(1);
     const left = await db.all<{ minute: number }>(sql`select minute from run_rollups where function_name = 'm-old'`);
     expect(left.map((r) => r.minute)).toEqual([Math.floor(recent.endedAt / 60_000)]);

@@ -8,6 +8,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { RunStatus } from "../../contracts/runs";
 import { bucketRange, DURATION_BUCKETS, durationBucket, minuteOf } from "../../domain/metrics";
+import { boundInsert } from "./bound-insert";
 import type { Db } from "./functions.repo";
 import { runRollups } from "./schema";
 
@@ -62,7 +63,7 @@ export interface EndedRun {
  * Upserts that count runs written already ended (the tool-call path's batched inserts), summed
  * per function and minute first so a busy batch adds one statement per row it touches.
  */
-export function rollupInserts(db: Db, ended: readonly EndedRun[]) {
+export function rollupStatements(db: Db, ended: readonly EndedRun[]): D1PreparedStatement[] {
   const rows = new Map<string, Counts & { functionName: string; minute: number }>();
   for (const r of ended) {
     if (!countsStatus(r.status) || r.endedAt === null) continue;
@@ -73,7 +74,9 @@ export function rollupInserts(db: Db, ended: readonly EndedRun[]) {
     rows.set(key, row);
   }
   // One statement per row (not one multi-row insert): 27 parameters each stays under D1's 100.
-  return [...rows.values()].map((row) => db.insert(runRollups).values(row).onConflictDoUpdate(ADD_ON_CONFLICT));
+  return [...rows.values()].map((row) =>
+    boundInsert(db, "rollup upsert", runRollups, [row], () => db.insert(runRollups).values(row).onConflictDoUpdate(ADD_ON_CONFLICT)),
+  );
 }
 
 /**

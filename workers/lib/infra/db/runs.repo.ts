@@ -7,8 +7,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import { idTimePrefix } from "../ids";
+import { boundInsert } from "./bound-insert";
 import type { Db } from "./functions.repo";
-import { countsStatus, rollupInserts, rollupOnEnd } from "./rollups.repo";
+import { countsStatus, rollupOnEnd, rollupStatements } from "./rollups.repo";
 import { functions, runLogs, runSpans, runSteps, runs } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
@@ -80,18 +81,45 @@ function runRow(r: RunRecord) {
   };
 }
 
+/** A trace's steps, spans and logs as rows, numbered from the given offsets. */
+function traceRows(runId: string, trace: Trace, offset = { steps: 0, spans: 0, logs: 0 }) {
+  return {
+    steps: trace.steps.map((s, i) => ({ runId, seq: offset.steps + i, ...s })),
+    spans: trace.spans.map((s, i) => ({ runId, seq: offset.spans + i, ...s, durationMs: Math.round(s.durationMs) })),
+    logs: trace.logs.map((l, i) => ({ runId, seq: offset.logs + i, ...l })),
+  };
+}
+
+/** Bound values per row of each trace table: chunks() puts as many rows in one INSERT as D1 allows. */
+const COLUMNS = {
+  steps: Object.keys(getTableColumns(runSteps)).length,
+  spans: Object.keys(getTableColumns(runSpans)).length,
+  logs: Object.keys(getTableColumns(runLogs)).length,
+};
+
 /** Statements that insert a trace's steps, spans and logs, numbered from the given offsets. */
 export function traceInserts(db: Db, runId: string, trace: Trace, offset = { steps: 0, spans: 0, logs: 0 }): BatchItem<"sqlite">[] {
-  const items: BatchItem<"sqlite">[] = [];
-  const steps = trace.steps.map((s, i) => ({ runId, seq: offset.steps + i, ...s }));
-  for (const rows of chunks(steps, 10)) items.push(db.insert(runSteps).values(rows));
-  const spans = trace.spans.map((s, i) => ({ runId, seq: offset.spans + i, ...s, durationMs: Math.round(s.durationMs) }));
-  for (const rows of chunks(spans, 10)) items.push(db.insert(runSpans).values(rows));
+  const rows = traceRows(runId, trace, offset);
   // The function's name comes from the run's row (inserted earlier in the same batch): one bound parameter.
   const functionName = sql<string>`(select function_name from runs where id = ${runId})`;
-  const logs = trace.logs.map((l, i) => ({ runId, seq: offset.logs + i, ...l, functionName }));
-  for (const rows of chunks(logs, 8)) items.push(db.insert(runLogs).values(rows));
-  return items;
+  return [
+    ...chunks(rows.steps, COLUMNS.steps).map((r) => db.insert(runSteps).values(r)),
+    ...chunks(rows.spans, COLUMNS.spans).map((r) => db.insert(runSpans).values(r)),
+    ...chunks(rows.logs, COLUMNS.logs).map((r) => db.insert(runLogs).values(r.map((l) => ({ ...l, functionName })))),
+  ];
+}
+
+/** A finished run and its whole trace as D1 statements (bound-insert.ts: the tool-call path writes many). */
+function finishedRunStatements(db: Db, run: RunRecord, trace: Trace): D1PreparedStatement[] {
+  const rows = traceRows(run.id, trace);
+  const logs = rows.logs.map((l) => ({ ...l, functionName: run.functionName }));
+  const row = runRow(run);
+  return [
+    boundInsert(db, "run", runs, [row], () => db.insert(runs).values(row)),
+    ...chunks(rows.steps, COLUMNS.steps).map((r) => boundInsert(db, "steps", runSteps, r, () => db.insert(runSteps).values(r))),
+    ...chunks(rows.spans, COLUMNS.spans).map((r) => boundInsert(db, "spans", runSpans, r, () => db.insert(runSpans).values(r))),
+    ...chunks(logs, COLUMNS.logs).map((r) => boundInsert(db, "logs", runLogs, r, () => db.insert(runLogs).values(r))),
+  ];
 }
 
 /**
@@ -99,16 +127,15 @@ export function traceInserts(db: Db, runId: string, trace: Trace, offset = { ste
  * transaction: a batch that fails counts nothing, so a retry counts each run once).
  */
 export async function saveFinishedRuns(db: Db, items: { run: RunRecord; trace: Trace }[]): Promise<void> {
-  const [first, ...rest] = items.flatMap(({ run, trace }) => [db.insert(runs).values(runRow(run)), ...traceInserts(db, run.id, trace)]);
-  if (first)
-    await db.batch([
-      first,
-      ...rest,
-      ...rollupInserts(
-        db,
-        items.map((i) => i.run),
-      ),
-    ]);
+  if (items.length === 0) return;
+  const statements = items.flatMap(({ run, trace }) => finishedRunStatements(db, run, trace));
+  await db.$client.batch([
+    ...statements,
+    ...rollupStatements(
+      db,
+      items.map((i) => i.run),
+    ),
+  ]);
 }
 
 export type RunRow = typeof runs.$inferSelect;
