@@ -1,5 +1,6 @@
-// Secret values at rest: AES-GCM bound to their row, key generations, and loud failures.
+// Secret values at rest: AES-GCM bound to their row, key generations, and loud failures; credential comparison.
 import { describe, expect, it } from "vitest";
+import { matchesDigest, matchesSecret, sha256Hex } from "../../workers/lib/infra/crypto";
 import { keyring, SealingError, seal, unseal } from "../../workers/lib/infra/sealing";
 
 const KEY_A = `${"a".repeat(32)}-first-generation`;
@@ -38,5 +39,28 @@ describe("sealing", () => {
   it("refuses a missing or short key", async () => {
     await expect(keyring(undefined, undefined)).rejects.toThrow(/KILN_SECRETS_KEY is not set/);
     await expect(keyring("short", undefined)).rejects.toThrow(/at least 32 bytes/);
+  });
+});
+
+describe("credential comparison", () => {
+  it("matches the platform secret only, whatever the lengths, and follows a rotated one", async () => {
+    expect(await matchesSecret("admin-key-1", "admin-key-1")).toBe(true);
+    expect(await matchesSecret("admin-key-", "admin-key-1")).toBe(false);
+    expect(await matchesSecret("admin-key-1-and-more", "admin-key-1")).toBe(false);
+    expect(await matchesSecret("", "admin-key-1")).toBe(false);
+    // The digest of the first secret is cached; a new secret is compared against its own.
+    expect(await matchesSecret("admin-key-1", "admin-key-2")).toBe(false);
+    expect(await matchesSecret("admin-key-2", "admin-key-2")).toBe(true);
+  });
+
+  it("matches a key's secret against its stored digest, and never a malformed digest", async () => {
+    const stored = await sha256Hex("the-secret");
+    expect(await matchesDigest("the-secret", stored)).toBe(true);
+    expect(await matchesDigest("the-secret", stored.toUpperCase())).toBe(true);
+    expect(await matchesDigest("the-secreT", stored)).toBe(false);
+    expect(await matchesDigest("the-secret", stored.slice(0, 62))).toBe(false);
+    expect(await matchesDigest("the-secret", `${stored}00`)).toBe(false);
+    expect(await matchesDigest("the-secret", "zz".repeat(32))).toBe(false);
+    expect(await matchesDigest("the-secret", "")).toBe(false);
   });
 });

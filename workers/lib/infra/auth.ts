@@ -11,7 +11,7 @@ import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import type { Scope } from "../contracts/keys";
 import { childExpiry, type Principal } from "../domain/access";
-import { constantTimeEqual, sha256Hex } from "./crypto";
+import { matchesDigest, matchesSecret, sha256Hex } from "./crypto";
 import type { Db } from "./db/functions.repo";
 import { findIssuedGrant, findKeyGrant, insertIssuedToken, type KeyGrant } from "./db/keys.repo";
 import { newId, randomToken } from "./ids";
@@ -117,8 +117,7 @@ async function fromApiKey(env: AuthEnv, credential: string): Promise<{ principal
   if (!match?.[1] || !match[2]) return null;
   const grant = await liveGrant(env.db, `key_${match[1]}`);
   // Hash and compare even when the key is unknown, so timing says nothing about which ids exist.
-  const presented = await sha256Hex(match[2]);
-  const ok = await constantTimeEqual(presented, grant?.secretHash ?? "0".repeat(64));
+  const ok = await matchesDigest(match[2], grant?.secretHash ?? "0".repeat(64));
   if (!grant || !ok) return null;
   const { id: keyId, scopes, functions, rateLimit } = grant;
   return { principal: { kind: "key", keyId, scopes, functions, rateLimit }, grant };
@@ -183,7 +182,7 @@ export async function authenticateBearer(env: AuthEnv, credential: string): Prom
     const principal = await fromOAuthToken(env, credential);
     if (principal) return { principal };
   }
-  if (await constantTimeEqual(credential, env.adminKey)) {
+  if (await matchesSecret(credential, env.adminKey)) {
     return { principal: { kind: "admin", keyId: "admin", scopes: ["admin"], functions: null } };
   }
   return null;

@@ -1,24 +1,41 @@
 /**
  * Hashing and constant-time comparison for credentials.
  */
-import { bytesToHex } from "../domain/bytes";
+import { bytesToHex, hexToBytes } from "../domain/bytes";
 
 const encoder = new TextEncoder();
 
+const sha256 = (value: string | Uint8Array) => crypto.subtle.digest("SHA-256", typeof value === "string" ? encoder.encode(value) : value);
+
 export async function sha256Hex(value: string | Uint8Array): Promise<string> {
-  const data = typeof value === "string" ? encoder.encode(value) : value;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return bytesToHex(digest);
+  return bytesToHex(new Uint8Array(await sha256(value)));
 }
 
+/** Digests of platform secrets (the admin key), computed once per isolate rather than on every request. */
+const secretDigests = new Map<string, Promise<ArrayBuffer>>();
+
 /**
- * Compares two secrets in constant time. Both sides are hashed first so that lengths never leak
- * and `timingSafeEqual` always sees equal-length buffers.
+ * Whether `presented` is the platform secret `secret`, in constant time: both sides are compared
+ * as SHA-256 digests, so lengths never leak and `timingSafeEqual` sees equal-length buffers.
  */
-export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
-  return crypto.subtle.timingSafeEqual(ha, hb);
+export async function matchesSecret(presented: string, secret: string): Promise<boolean> {
+  let known = secretDigests.get(secret);
+  if (!known) {
+    if (secretDigests.size >= 4) secretDigests.clear(); // a rotated key: the old digest goes
+    known = sha256(secret);
+    secretDigests.set(secret, known);
+  }
+  const [a, b] = await Promise.all([sha256(presented), known]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** Whether `presented` hashes to `digestHex` (a stored SHA-256, hex), in constant time; a malformed digest never matches. */
+export async function matchesDigest(presented: string, digestHex: string): Promise<boolean> {
+  const stored = hexToBytes(digestHex);
+  const digest = await sha256(presented);
+  if (stored?.byteLength !== digest.byteLength) {
+    crypto.subtle.timingSafeEqual(digest, digest); // the same work as a comparison
+    return false;
+  }
+  return crypto.subtle.timingSafeEqual(digest, stored);
 }
