@@ -56,7 +56,8 @@ export function migrate(persistTo) {
  * state folder (`options.keepState` keeps it). `options.persistTo` reuses a state
  * folder (to test restarts); `options.config` picks a wrangler file; `options.tickEveryMs` fires
  * the cron that often (as `npm run dev` does every minute), off by default; `options.allowLocalEgress`
- * lets functions reach loopback addresses (KILN_EGRESS_ALLOW_LOCAL), for stand-in services.
+ * lets functions reach loopback addresses (KILN_EGRESS_ALLOW_LOCAL), for stand-in services;
+ * `options.inspectorPort` opens the Worker's DevTools inspector there (to profile it under load).
  * wrangler dev sometimes loses a race for one of its internal sockets when other servers start at
  * the same time; that start is retried (on a new port unless one was given).
  */
@@ -94,6 +95,7 @@ async function launch(options, { port, persistTo, adminKey, envFile }) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn");
   if (options.config) args.push("--config", options.config);
+  if (options.inspectorPort) args.push("--inspector-port", String(options.inspectorPort));
   // Lets functions reach loopback stand-ins (local development and tests only). A var, not the env
   // file: wrangler passes only the declared secrets from it.
   if (options.allowLocalEgress) args.push("--var", "KILN_EGRESS_ALLOW_LOCAL:true");
