@@ -3,8 +3,9 @@
  * function's own `retentionDays`, else KILN_RUN_RETENTION_DAYS, else 30 days) with everything
  * they own, tool-call idempotency claims past their 24-hour window, and webhook deliveries older
  * than the default retention; a run's payloads in R2 (input, output, step results) and a delivery's
- * body in R2 go with them. Work is cut into batches of at most RETENTION_BATCH runs, each its own short D1 batch, and a tick does a bounded number of them: a backlog drains over ticks
- * instead of holding the database. Imports lib/infra only.
+ * body in R2 go with them. Work is cut into batches of at most RETENTION_BATCH runs, each its own
+ * short D1 batch, and a tick does a bounded number of them: a backlog drains over ticks instead of
+ * holding the database. Imports lib/infra only.
  */
 import type { Db } from "../lib/infra/db/functions.repo";
 import {
