@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Browser, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { emulateScheme, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
@@ -198,12 +198,12 @@ describe("dashboard secrets", () => {
     const box = await row.getByRole("button", { name: "Delete CRM_TOKEN" }).boundingBox();
     expect((box?.x ?? 9999) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
     await screenshot(page, "phone-secrets");
-    await page.emulateMedia({ colorScheme: "dark" });
+    await emulateScheme(page, "dark");
     await screenshot(page, "phone-secrets-dark");
     await page.goto(`${url}/functions/${FN}`);
     await page.getByRole("region", { name: "Configuration" }).getByLabel("Value of variable 1").waitFor();
     await screenshot(page, "phone-function-config-dark");
-    await page.emulateMedia({ colorScheme: "light" });
+    await emulateScheme(page, "light");
     await screenshot(page, "phone-function-config");
     await page.setViewportSize({ width: 1280, height: 900 });
   });

@@ -2,7 +2,7 @@
 // function (through a compile error), try it, read its trace, roll back, manage keys, sign out.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, screenshot } from "./helpers-browser";
+import { emulateScheme, launchBrowser, screenshot } from "./helpers-browser";
 
 const url = inject("kilnUrl");
 const adminKey = inject("adminKey");
@@ -231,7 +231,7 @@ describe("dashboard", () => {
     expect(await page.getByTestId("schedule-skipped").textContent()).toBe("0");
     await screenshot(page, "schedule-page");
     // At phone width in dark mode: no sideways scroll, the history's status still on screen.
-    await page.emulateMedia({ colorScheme: "dark" });
+    await emulateScheme(page, "dark");
     await page.setViewportSize({ width: 390, height: 844 });
     const look = await page.evaluate(() => ({
       overflow: document.documentElement.scrollWidth - window.innerWidth,
@@ -242,7 +242,7 @@ describe("dashboard", () => {
     expect(look.badgeRight).toBeLessThanOrEqual(390);
     expect(look.page.reduce((a, b) => a + b, 0) / 3).toBeLessThan(80);
     await screenshot(page, "schedule-page-phone-dark");
-    await page.emulateMedia({ colorScheme: "light" });
+    await emulateScheme(page, "light");
     await page.setViewportSize({ width: 1280, height: 900 });
     // Back in the list, the run now is the schedule's last run, linked to its job.
     await page.getByRole("link", { name: "Schedules" }).click();
@@ -287,7 +287,7 @@ describe("dashboard", () => {
     expect(new Set(await actions())).toEqual(new Set(["token.mint"]));
     expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
 
-    await page.emulateMedia({ colorScheme: "dark" });
+    await emulateScheme(page, "dark");
     await page.setViewportSize({ width: 390, height: 844 });
     const look = await page.evaluate(() => {
       const rgb = (el: Element, prop: "color" | "backgroundColor") =>
@@ -304,7 +304,7 @@ describe("dashboard", () => {
     expect(look.text).toBeGreaterThan(150); // …with light text
     expect(look.overflow).toBeLessThanOrEqual(0); // the page never scrolls sideways; the table scrolls in its box
     await screenshot(page, "audit-phone-dark");
-    await page.emulateMedia({ colorScheme: "light" });
+    await emulateScheme(page, "light");
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -32,3 +32,12 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   });
   expect(violations, label).toEqual([]);
 }
+
+/**
+ * Switches the emulated system colour scheme and waits until the dashboard has followed it (it
+ * does so in a media-query listener, after emulateMedia returns).
+ */
+export async function emulateScheme(page: Page, colorScheme: "light" | "dark"): Promise<void> {
+  await page.emulateMedia({ colorScheme });
+  await page.waitForFunction((scheme) => document.documentElement.dataset.theme === scheme, colorScheme);
+}
