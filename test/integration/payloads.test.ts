@@ -1,7 +1,7 @@
-// Inputs, outputs and step results over 64 KiB, of tool runs and jobs: kept whole in R2 (the row
-// holds a marker with a preview), returned whole by GET /v1/runs/:id/payload/:part and
-// GET /v1/runs/:id/steps/:index/result, used by replay (the replayed job gets exactly the same
-// input), and deleted with their run by the retention sweep.
+// Inputs and outputs over 64 KiB and step results over 2,000 characters, of tool runs and jobs:
+// kept whole in R2 (the row holds a marker with a preview), returned whole by
+// GET /v1/runs/:id/payload/:part and GET /v1/runs/:id/steps/:index/result, used by replay (the
+// replayed job gets exactly the same input), and deleted with their run by the retention sweep.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../workers/lib/infra/db/functions.repo";
@@ -63,6 +63,7 @@ export default defineFunction({
   exposures: { tool: false, job: true },
   async run(i, ctx) {
     const copy = await ctx.step("copy", () => ({ ...i, copied: true }));
+    await ctx.step("medium", () => ({ text: "m".repeat(10_000) }));
     await ctx.waitForEvent("go", { type: "go" });
     return { ...copy, n: 2 };
   },
@@ -89,11 +90,14 @@ export default defineFunction({
     expect(JSON.parse(await vi_waitForPayload(id, "input"))).toEqual(input);
     expect(JSON.parse(await vi_waitForPayload(id, "output"))).toEqual({ ...input, copied: true, n: 2 });
     expect(await json(await api(`/v1/runs/${id}/steps/0/result`))).toEqual({ ...input, copied: true });
+    // A result longer than a trace's preview (2,000 characters) is whole in R2 too, its record a marker.
+    expect(JSON.parse(run.steps[1].output)).toMatchObject({ "kiln:truncated": true, characters: 10_011 });
+    expect(await json(await api(`/v1/runs/${id}/steps/1/result`))).toEqual({ text: "m".repeat(10_000) });
     // A small result is returned as stored (the wait's: the event's null payload); there is no step 9.
-    expect(await json(await api(`/v1/runs/${id}/steps/1/result`))).toBeNull();
+    expect(await json(await api(`/v1/runs/${id}/steps/2/result`))).toBeNull();
     expect((await api(`/v1/runs/${id}/steps/9/result`)).status).toBe(404);
 
-    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(3);
+    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(4);
     await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(0);
   });

@@ -11,7 +11,7 @@ import type { JobDO } from "../../durable-objects/job.do";
 import type { JobParams, LiveStep } from "../lib/contracts/jobs";
 import type { RunStatus } from "../lib/contracts/runs";
 import { checkInvoke, childEndedEvent, invokeInput, refusalMessage } from "../lib/domain/invoke-rules";
-import { isOversized, jsonPreview, textPreview } from "../lib/domain/json-text";
+import { jsonPreview, PREVIEW_CHARS, textPreview } from "../lib/domain/json-text";
 import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domain/redact";
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { Db } from "../lib/infra/db/functions.repo";
@@ -130,8 +130,9 @@ export class JobDriver extends RpcTarget {
   }
 
   /**
-   * What a step's record keeps of its result: a preview, or over 64 KiB a marker naming the whole
-   * result in R2 (redacted like the record; the key is a fresh id, written inside the memoized step).
+   * What a step's record keeps of its result: the result itself up to a preview's length, beyond
+   * that a marker naming the whole result in R2 (redacted like the record; the key is a fresh id,
+   * written inside the memoized step), so a trace stays small and every result can be read whole.
    */
   private async resultColumn(value: unknown): Promise<string | null> {
     let text: string | undefined;
@@ -141,9 +142,9 @@ export class JobDriver extends RpcTarget {
       text = undefined;
     }
     if (text === undefined) return jsonPreview(value);
-    if (!isOversized(text) || this.payloads === null) return textPreview(text);
+    if (text.length <= PREVIEW_CHARS || this.payloads === null) return textPreview(text);
     const whole = this.redactor ? this.redactor.json(text) : text;
-    return storePayload(this.payloads, stepResultKey(this.params.runId, newId("stp")), whole);
+    return storePayload(this.payloads, stepResultKey(this.params.runId, newId("stp")), whole, PREVIEW_CHARS);
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {

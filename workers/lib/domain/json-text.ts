@@ -3,9 +3,10 @@
  * size with a marker. Pure; used by Kiln and by the `kiln` module inside function isolates.
  */
 
-const PREVIEW_CHARS = 2000;
+/** What a trace keeps of a value (a step's result is kept whole elsewhere beyond this, when it can be). */
+export const PREVIEW_CHARS = 2000;
 /** Stored input and output are capped; the run keeps a marker instead of a huge document. */
-const MAX_STORED_JSON = 64 * 1024;
+export const MAX_STORED_JSON = 64 * 1024;
 const TRUNCATED = "kiln:truncated";
 
 /** At most 2000 characters of a value's JSON; null for undefined. */
@@ -24,17 +25,12 @@ export function textPreview(text: string): string {
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }
 
-/** Whether JSON text is too large to keep in a run's row (it is then a marker, and whole elsewhere if `object` is given). */
-export function isOversized(text: string): boolean {
-  return text.length > MAX_STORED_JSON;
-}
-
 /**
- * JSON text to store: as it is, or a truncation marker with a preview when it is too large;
- * `object` names where the whole text is kept (an R2 key), if anywhere.
+ * JSON text to store: as it is, or a truncation marker with a preview when it is longer than
+ * `limit`; `object` names where the whole text is kept (an R2 key), if anywhere.
  */
-export function storedJson(text: string, object?: string): string {
-  return text.length <= MAX_STORED_JSON
+export function storedJson(text: string, object?: string, limit = MAX_STORED_JSON): string {
+  return text.length <= limit
     ? text
     : JSON.stringify({ [TRUNCATED]: true, characters: text.length, preview: text.slice(0, 1024), ...(object ? { object } : {}) });
 }

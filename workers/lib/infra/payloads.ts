@@ -6,7 +6,7 @@
  * this row's payload must have, since a function or a sender can store text that looks like a marker.
  * Imports only the R2 binding's types and lib/domain.
  */
-import { isOversized, offloadedObject, restoredJson, storedJson } from "../domain/json-text";
+import { MAX_STORED_JSON, offloadedObject, restoredJson, storedJson } from "../domain/json-text";
 
 export type PayloadPart = "input" | "output";
 
@@ -42,12 +42,12 @@ export interface PayloadObject {
 }
 
 /**
- * The text a row keeps for a payload, and the object to write when it is oversized: a marker
- * naming the object then, the text itself otherwise.
+ * The text a row keeps for a payload, and the object to write when it is longer than `limit`
+ * (64 KiB unless told): a marker naming the object then, the text itself otherwise.
  */
-export function offloadColumn(key: string, text: string): { column: string; object: PayloadObject | null } {
-  if (!isOversized(text)) return { column: text, object: null };
-  return { column: storedJson(text, key), object: { key, text } };
+export function offloadColumn(key: string, text: string, limit = MAX_STORED_JSON): { column: string; object: PayloadObject | null } {
+  if (text.length <= limit) return { column: text, object: null };
+  return { column: storedJson(text, key, limit), object: { key, text } };
 }
 
 /** offloadColumn for a run's input or output. */
@@ -59,9 +59,9 @@ export async function putPayloads(bucket: R2Bucket, objects: PayloadObject[]): P
   await Promise.all(objects.map((o) => bucket.put(o.key, o.text, { httpMetadata: { contentType: "application/json" } })));
 }
 
-/** Writes the object when the text is oversized; returns what the row keeps. */
-export async function storePayload(bucket: R2Bucket, key: string, text: string): Promise<string> {
-  const { column, object } = offloadColumn(key, text);
+/** Writes the object when the text is longer than `limit`; returns what the row keeps. */
+export async function storePayload(bucket: R2Bucket, key: string, text: string, limit = MAX_STORED_JSON): Promise<string> {
+  const { column, object } = offloadColumn(key, text, limit);
   if (object) await putPayloads(bucket, [object]);
   return column;
 }
