@@ -64,6 +64,7 @@ export default defineFunction({
   async run(i, ctx) {
     const copy = await ctx.step("copy", () => ({ ...i, copied: true }));
     await ctx.step("medium", () => ({ text: "m".repeat(10_000) }));
+    await ctx.step("small", () => 1);
     await ctx.waitForEvent("go", { type: "go" });
     return { ...copy, n: 2 };
   },
@@ -77,7 +78,7 @@ export default defineFunction({
     const live = await api(`/v1/runs/${id}/steps/0/result`);
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ ...input, copied: true });
-    expect((await api(`/v1/jobs/${id}/events`, { body: { type: "go", payload: null } })).status).toBe(202);
+    expect((await api(`/v1/jobs/${id}/events`, { body: { type: "go", payload: { note: "e".repeat(3000) } } })).status).toBe(202);
     await waitForJob(id, ended);
 
     const run = await json(await api(`/v1/runs/${id}`));
@@ -93,11 +94,12 @@ export default defineFunction({
     // A result longer than a trace's preview (2,000 characters) is whole in R2 too, its record a marker.
     expect(JSON.parse(run.steps[1].output)).toMatchObject({ "kiln:truncated": true, characters: 10_011 });
     expect(await json(await api(`/v1/runs/${id}/steps/1/result`))).toEqual({ text: "m".repeat(10_000) });
-    // A small result is returned as stored (the wait's: the event's null payload); there is no step 9.
-    expect(await json(await api(`/v1/runs/${id}/steps/2/result`))).toBeNull();
+    // A small result is returned as stored; a wait's result is its event's payload; there is no step 9.
+    expect(await json(await api(`/v1/runs/${id}/steps/2/result`))).toBe(1);
+    expect(await json(await api(`/v1/runs/${id}/steps/3/result`))).toEqual({ note: "e".repeat(3000) });
     expect((await api(`/v1/runs/${id}/steps/9/result`)).status).toBe(404);
 
-    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(4);
+    expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(5);
     await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(0);
   });

@@ -207,7 +207,9 @@ export class JobDriver extends RpcTarget {
     try {
       const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));
       await this.setStatus("running");
-      await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output: jsonPreview(event.payload) });
+      // Not inside a memoized step: a replay of run() writes the result's object again, under a new key.
+      const output = await this.resultColumn(event.payload);
+      await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output });
       return { type: event.type, payload: event.payload, timestamp: new Date(event.timestamp).toISOString() };
     } catch (error) {
       if (this.aborted) throw error;
