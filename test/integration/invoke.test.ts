@@ -113,6 +113,29 @@ describe("ctx.invoke in a job", () => {
     expect((await job(id)).status).toBe("cancelled");
   });
 
+  it("cancels a sibling still running when the parent fails on another child's error", async () => {
+    await deploy("waiting-sibling", fnCode(`await ctx.waitForEvent("hold", { type: "never" }); return 1;`));
+    await deploy(
+      "failing-sibling",
+      fnCode(`throw new NonRetriableError("bad ticket");`, `retries: { limit: 0, delayMs: 0, backoff: "constant" },`),
+    );
+    await deploy(
+      "fan-parent",
+      fnCode(
+        `return Promise.all([ctx.invoke("waiting-sibling", {}), ctx.invoke("failing-sibling", {})]);`,
+        `invokes: ["waiting-sibling", "failing-sibling"], retries: { limit: 0, delayMs: 0, backoff: "constant" },`,
+      ),
+    );
+    const id = await startJob("fan-parent", {});
+    const done = await waitForJob(id, ended, 30_000);
+    expect(done.status).toBe("failed");
+    expect(done.error.message).toContain("bad ticket");
+    // The parent's end cancels what its Promise.all left running.
+    const [sibling] = await runsOf("waiting-sibling");
+    expect((await waitForJob(sibling.id, ended, 30_000)).status).toBe("cancelled");
+    expect((await job(sibling.id)).error.message).toContain(id);
+  });
+
   it("cancels a child that runs past the call's timeout and fails the step", async () => {
     await deploy("stuck-child", fnCode(`await ctx.waitForEvent("hold", { type: "never" }); return 1;`));
     await deploy("impatient-parent", fnCode(`return ctx.invoke("stuck-child", {}, { timeout: 1500 });`, `invokes: ["stuck-child"],`));

@@ -99,7 +99,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
       // No child outlives its parent (a Promise.all that rejected early leaves siblings running).
-      await cancelChildren(this.env, db, params.runId, final.status);
+      // Only a function whose manifest lists others can have any (ctx.invoke refuses other names).
+      if (params.invokes.length > 0) await cancelChildren(this.env, db, params.runId, final.status);
       if (params.tree?.parentRunId) await notifyParent(this.env, params.tree.parentRunId, params.runId);
     });
     return { status: final.status };
