@@ -66,6 +66,7 @@ export default defineFunction({
     await ctx.step("medium", () => ({ text: "m".repeat(10_000) }));
     await ctx.step("small", () => 1);
     await ctx.waitForEvent("go", { type: "go" });
+    await ctx.waitForEvent("again", { type: "again" });
     return { ...copy, n: 2 };
   },
 });`,
@@ -79,6 +80,12 @@ export default defineFunction({
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ ...input, copied: true });
     expect((await api(`/v1/jobs/${id}/events`, { body: { type: "go", payload: { note: "e".repeat(3000) } } })).status).toBe(202);
+    await waitForJob(id, (j) => j.status === "waiting" && j.waitingFor === "again");
+    // A replay of run() passes the first wait again: its payload's object is written again, not added.
+    const instance = await env.RUN_WORKFLOW.get(id);
+    await instance.pause();
+    await instance.resume();
+    expect((await api(`/v1/jobs/${id}/events`, { body: { type: "again", payload: null } })).status).toBe(202);
     await waitForJob(id, ended);
 
     const run = await json(await api(`/v1/runs/${id}`));

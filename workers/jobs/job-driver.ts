@@ -16,7 +16,7 @@ import { type Redactor, redactLogs, redactSpans, redactStep } from "../lib/domai
 import { capText, parseLog, TRACE_LIMITS } from "../lib/domain/trace-caps";
 import type { Db } from "../lib/infra/db/functions.repo";
 import { setRunStatus } from "../lib/infra/db/runs.repo";
-import { newId } from "../lib/infra/ids";
+import { idFor, newId } from "../lib/infra/ids";
 import { stepResultKey, storePayload } from "../lib/infra/payloads";
 import type { InvokeOptions, ReceivedEvent, StepAttempt, StepOptions } from "../runtime/isolate/kiln";
 import type { StepSpans } from "../runtime/run-channel";
@@ -131,10 +131,11 @@ export class JobDriver extends RpcTarget {
 
   /**
    * What a step's record keeps of its result: the result itself up to a preview's length, beyond
-   * that a marker naming the whole result in R2 (redacted like the record; the key is a fresh id,
-   * written inside the memoized step), so a trace stays small and every result can be read whole.
+   * that a marker naming the whole result in R2 (redacted like the record), so a trace stays small
+   * and every result can be read whole. The object's id is a fresh one inside a memoized step (it
+   * runs once); code that a replay of run() repeats passes `objectId`, the same on every pass.
    */
-  private async resultColumn(value: unknown): Promise<string | null> {
+  private async resultColumn(value: unknown, objectId?: string): Promise<string | null> {
     let text: string | undefined;
     try {
       text = JSON.stringify(value);
@@ -144,7 +145,7 @@ export class JobDriver extends RpcTarget {
     if (text === undefined) return jsonPreview(value);
     if (text.length <= PREVIEW_CHARS || this.payloads === null) return textPreview(text);
     const whole = this.redactor ? this.redactor.json(text) : text;
-    return storePayload(this.payloads, stepResultKey(this.params.runId, newId("stp")), whole, PREVIEW_CHARS);
+    return storePayload(this.payloads, stepResultKey(this.params.runId, objectId ?? newId("stp")), whole, PREVIEW_CHARS);
   }
 
   async step(name: string, options: StepOptions, attempt: (attempt: number) => Promise<StepAttempt>): Promise<unknown> {
@@ -207,8 +208,8 @@ export class JobDriver extends RpcTarget {
     try {
       const event = await this.engineCall(() => this.engine.waitForEvent(name, { type, timeout: timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS }));
       await this.setStatus("running");
-      // Not inside a memoized step: a replay of run() writes the result's object again, under a new key.
-      const output = await this.resultColumn(event.payload);
+      // Not inside a memoized step: every replay of run() gets here again, and writes the same object.
+      const output = await this.resultColumn(event.payload, await idFor("stp", `${this.params.runId}\nwait\n${name}`));
       await this.record({ ...base, status: "succeeded", endedAt: Date.now(), error: null, output });
       return { type: event.type, payload: event.payload, timestamp: new Date(event.timestamp).toISOString() };
     } catch (error) {

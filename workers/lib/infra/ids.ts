@@ -45,3 +45,12 @@ export function randomToken(bytes = 32): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
   return bytesToBase64(raw).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
+
+/**
+ * The id `seed` always gives, shaped like newId's (26 characters after the prefix): for an object
+ * that a replay writes again and must find under the same key.
+ */
+export async function idFor(prefix: string, seed: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(seed)));
+  return `${prefix}_${base32(digest.subarray(0, 17)).slice(0, 26)}`;
+}
