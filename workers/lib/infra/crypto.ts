@@ -33,9 +33,6 @@ export async function matchesSecret(presented: string, secret: string): Promise<
 export async function matchesDigest(presented: string, digestHex: string): Promise<boolean> {
   const stored = hexToBytes(digestHex);
   const digest = await sha256(presented);
-  if (stored?.byteLength !== digest.byteLength) {
-    crypto.subtle.timingSafeEqual(digest, digest); // the same work as a comparison
-    return false;
-  }
-  return crypto.subtle.timingSafeEqual(digest, stored);
+  // A stored digest is never secret-dependent in length: a malformed one (corrupt data) just fails.
+  return stored?.byteLength === digest.byteLength && crypto.subtle.timingSafeEqual(digest, stored);
 }
