@@ -34,7 +34,7 @@ export async function endJob(
   await job.init(run.id, "queued");
   await job.setStatus(status);
   // The Workflow will not reach its final write: keep what the job recorded.
-  await saveTrace(db, run.id, closeOpenSteps(await job.recordedTrace(), Date.now()));
+  await saveTrace(db, run, closeOpenSteps(await job.recordedTrace(), Date.now()));
   try {
     await (await env.RUN_WORKFLOW.get(run.id)).terminate();
   } catch {

@@ -94,7 +94,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       // Over 64 KiB the row keeps a marker and R2 the whole output (put again, the same, if this step is retried).
       const output = final.output === null ? null : await storePayload(this.env.PAYLOADS, payloadKey(params.runId, "output"), final.output);
       const endedAt = Date.now();
-      await finishDurableRun(db, params.runId, { ...final, output, startedAt, endedAt }, trace);
+      await finishDurableRun(db, { id: params.runId, functionName: params.functionName }, { ...final, output, startedAt, endedAt }, trace);
       await job.setStatus(final.status);
       await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);

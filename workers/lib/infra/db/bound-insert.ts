@@ -1,6 +1,6 @@
 /**
- * INSERTs for the run writer, the busiest write path, as D1 statements whose SQL text drizzle
- * builds once per shape. Drizzle builds every query from scratch (~60 µs for one run row in Node,
+ * INSERTs for the run writers (a tool run's record, a durable run's trace), the busiest write
+ * path, as D1 statements whose SQL text drizzle builds once per shape. Drizzle builds every query from scratch (~60 µs for one run row in Node,
  * more in workerd): profiled under load, the run writer's query building was 14 % of a tool
  * call's CPU. Here each row's values go through the columns' own driver mapping (with the column's
  * default for an absent value, as drizzle's insert does) and are bound to the cached text; the
@@ -15,6 +15,7 @@ type Row = Record<string, unknown>;
 type Build = () => { toSQL(): { sql: string; params: unknown[] } };
 
 const texts = new Map<string, string>();
+const columnsOf = new WeakMap<SQLiteTable, [string, SQLiteColumn][]>();
 
 /** One row's bound values in the table's column order; an absent value without a default is a literal null in the text. */
 function rowValues(columns: [string, SQLiteColumn][], row: Row, shape: string[]): unknown[] {
@@ -39,7 +40,11 @@ function rowValues(columns: [string, SQLiteColumn][], row: Row, shape: string[])
  * ON CONFLICT clause: `name` tells such variants of one table apart).
  */
 export function boundInsert(db: Db, name: string, table: SQLiteTable, rows: readonly Row[], build: Build): D1PreparedStatement {
-  const columns = Object.entries(getTableColumns(table)) as [string, SQLiteColumn][];
+  let columns = columnsOf.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table)) as [string, SQLiteColumn][];
+    columnsOf.set(table, columns);
+  }
   const shape = [name, getTableName(table), String(rows.length)];
   const values = rows.flatMap((row) => rowValues(columns, row, shape));
   const key = shape.join("|");
@@ -52,4 +57,10 @@ export function boundInsert(db: Db, name: string, table: SQLiteTable, rows: read
     texts.set(key, text);
   }
   return db.$client.prepare(text).bind(...values);
+}
+
+/** Any drizzle statement as a D1 statement, for a batch that mixes it with bound inserts (built by drizzle each time). */
+export function statementOf(db: Db, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
+  const { sql, params } = query.toSQL();
+  return db.$client.prepare(sql).bind(...params);
 }

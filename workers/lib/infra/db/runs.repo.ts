@@ -3,11 +3,10 @@
  * transaction), after the response has been sent.
  */
 import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import { idTimePrefix } from "../ids";
-import { boundInsert } from "./bound-insert";
+import { boundInsert, statementOf } from "./bound-insert";
 import type { Db } from "./functions.repo";
 import { countsStatus, rollupOnEnd, rollupStatements } from "./rollups.repo";
 import { functions, runLogs, runSpans, runSteps, runs } from "./schema";
@@ -81,15 +80,6 @@ function runRow(r: RunRecord) {
   };
 }
 
-/** A trace's steps, spans and logs as rows, numbered from the given offsets. */
-function traceRows(runId: string, trace: Trace, offset = { steps: 0, spans: 0, logs: 0 }) {
-  return {
-    steps: trace.steps.map((s, i) => ({ runId, seq: offset.steps + i, ...s })),
-    spans: trace.spans.map((s, i) => ({ runId, seq: offset.spans + i, ...s, durationMs: Math.round(s.durationMs) })),
-    logs: trace.logs.map((l, i) => ({ runId, seq: offset.logs + i, ...l })),
-  };
-}
-
 /** Bound values per row of each trace table: chunks() puts as many rows in one INSERT as D1 allows. */
 const COLUMNS = {
   steps: Object.keys(getTableColumns(runSteps)).length,
@@ -97,29 +87,22 @@ const COLUMNS = {
   logs: Object.keys(getTableColumns(runLogs)).length,
 };
 
-/** Statements that insert a trace's steps, spans and logs, numbered from the given offsets. */
-export function traceInserts(db: Db, runId: string, trace: Trace, offset = { steps: 0, spans: 0, logs: 0 }): BatchItem<"sqlite">[] {
-  const rows = traceRows(runId, trace, offset);
-  // The function's name comes from the run's row (inserted earlier in the same batch): one bound parameter.
-  const functionName = sql<string>`(select function_name from runs where id = ${runId})`;
+/** Statements that insert a run's trace: its steps, spans and logs, numbered in order (bound-insert.ts). */
+function traceStatements(db: Db, runId: string, functionName: string, trace: Trace): D1PreparedStatement[] {
+  const steps = trace.steps.map((s, i) => ({ runId, seq: i, ...s }));
+  const spans = trace.spans.map((s, i) => ({ runId, seq: i, ...s, durationMs: Math.round(s.durationMs) }));
+  const logs = trace.logs.map((l, i) => ({ runId, seq: i, ...l, functionName }));
   return [
-    ...chunks(rows.steps, COLUMNS.steps).map((r) => db.insert(runSteps).values(r)),
-    ...chunks(rows.spans, COLUMNS.spans).map((r) => db.insert(runSpans).values(r)),
-    ...chunks(rows.logs, COLUMNS.logs).map((r) => db.insert(runLogs).values(r.map((l) => ({ ...l, functionName })))),
+    ...chunks(steps, COLUMNS.steps).map((r) => boundInsert(db, "steps", runSteps, r, () => db.insert(runSteps).values(r))),
+    ...chunks(spans, COLUMNS.spans).map((r) => boundInsert(db, "spans", runSpans, r, () => db.insert(runSpans).values(r))),
+    ...chunks(logs, COLUMNS.logs).map((r) => boundInsert(db, "logs", runLogs, r, () => db.insert(runLogs).values(r))),
   ];
 }
 
-/** A finished run and its whole trace as D1 statements (bound-insert.ts: the tool-call path writes many). */
+/** A finished run and its whole trace as D1 statements (the tool-call path writes many). */
 function finishedRunStatements(db: Db, run: RunRecord, trace: Trace): D1PreparedStatement[] {
-  const rows = traceRows(run.id, trace);
-  const logs = rows.logs.map((l) => ({ ...l, functionName: run.functionName }));
   const row = runRow(run);
-  return [
-    boundInsert(db, "run", runs, [row], () => db.insert(runs).values(row)),
-    ...chunks(rows.steps, COLUMNS.steps).map((r) => boundInsert(db, "steps", runSteps, r, () => db.insert(runSteps).values(r))),
-    ...chunks(rows.spans, COLUMNS.spans).map((r) => boundInsert(db, "spans", runSpans, r, () => db.insert(runSpans).values(r))),
-    ...chunks(logs, COLUMNS.logs).map((r) => boundInsert(db, "logs", runLogs, r, () => db.insert(runLogs).values(r))),
-  ];
+  return [boundInsert(db, "run", runs, [row], () => db.insert(runs).values(row)), ...traceStatements(db, run.id, run.functionName, trace)];
 }
 
 /**
@@ -438,40 +421,41 @@ export async function markRunStarted(db: Db, id: string, startedAt: number): Pro
  */
 export async function finishDurableRun(
   db: Db,
-  id: string,
+  run: { id: string; functionName: string },
   result: { status: RunStatus; output: string | null; error: RunError | null; startedAt: number; endedAt: number },
   trace: Trace,
 ): Promise<void> {
-  await db.batch([
-    rollupOnEnd(db, id, result.status, result.endedAt),
-    db
-      .update(runs)
-      .set({
-        status: result.status,
-        output: result.output,
-        ...errorColumns(result.error),
-        // Set here too: the start's own write is not retried (run.workflow.ts).
-        startedAt: sql`coalesce(${runs.startedAt}, ${result.startedAt})`,
-        endedAt: result.endedAt,
-      })
-      .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`)),
-    ...replaceTrace(db, id, trace),
+  const update = db
+    .update(runs)
+    .set({
+      status: result.status,
+      output: result.output,
+      ...errorColumns(result.error),
+      // Set here too: the start's own write is not retried (run.workflow.ts).
+      startedAt: sql`coalesce(${runs.startedAt}, ${result.startedAt})`,
+      endedAt: result.endedAt,
+    })
+    .where(and(eq(runs.id, run.id), sql`${runs.status} not in ${TERMINAL}`));
+  await db.$client.batch([
+    statementOf(db, rollupOnEnd(db, run.id, result.status, result.endedAt)),
+    statementOf(db, update),
+    ...replaceTrace(db, run, trace),
   ]);
 }
 
 /** Statements that replace a run's stored trace (idempotent when repeated). */
-function replaceTrace(db: Db, id: string, trace: Trace): [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] {
+function replaceTrace(db: Db, run: { id: string; functionName: string }, trace: Trace): D1PreparedStatement[] {
   return [
-    db.delete(runSteps).where(eq(runSteps.runId, id)),
-    db.delete(runSpans).where(eq(runSpans.runId, id)),
-    db.delete(runLogs).where(eq(runLogs.runId, id)),
-    ...traceInserts(db, id, trace),
+    statementOf(db, db.delete(runSteps).where(eq(runSteps.runId, run.id))),
+    statementOf(db, db.delete(runSpans).where(eq(runSpans.runId, run.id))),
+    statementOf(db, db.delete(runLogs).where(eq(runLogs.runId, run.id))),
+    ...traceStatements(db, run.id, run.functionName, trace),
   ];
 }
 
 /** Stores what a durable run recorded so far, for a run ended from outside its Workflow. */
-export async function saveTrace(db: Db, id: string, trace: Trace): Promise<void> {
-  await db.batch(replaceTrace(db, id, trace));
+export async function saveTrace(db: Db, run: { id: string; functionName: string }, trace: Trace): Promise<void> {
+  await db.$client.batch(replaceTrace(db, run, trace));
 }
 
 /** Failed or timed-out job runs that have not been replayed: the dead-letter list (read per status, in id order). */
