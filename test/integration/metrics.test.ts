@@ -3,10 +3,12 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { boundInsert } from "../../workers/lib/infra/db/bound-insert";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { rollupQueries } from "../../workers/lib/infra/db/metrics.repo";
 import { rollupStatements } from "../../workers/lib/infra/db/rollups.repo";
 import { type RunRecord, saveFinishedRuns } from "../../workers/lib/infra/db/runs.repo";
+import { runRollups } from "../../workers/lib/infra/db/schema";
 import { pruneOldRollups, sweepOverdueJobs } from "../../workers/schedules/cron";
 import { api, deploy, expectProblem, json, waitForRun } from "../helpers/api";
 import { ended, startJob, waitForJob } from "../helpers/jobs";
@@ -139,5 +141,29 @@ describe("rollup pruning", () => {
     expect(await pruneOldRollups(env, now)).toBe(1);
     const left = await db.all<{ minute: number }>(sql`select minute from run_rollups where function_name = 'm-old'`);
     expect(left.map((r) => r.minute)).toEqual([Math.floor(recent.endedAt / 60_000)]);
+  });
+});
+
+describe("bound inserts", () => {
+  it("refuse a statement whose values differ from the ones drizzle binds for that shape", async () => {
+    const db = database(env.DB);
+    const row = { functionName: "m-bound", minute: 1, succeeded: 1 };
+    expect(() => boundInsert(db, "test mismatch", runRollups, [row], () => db.insert(runRollups).values({ ...row, succeeded: 2 }))).toThrow(
+      /differ from drizzle's/,
+    );
+    // The same shape with drizzle's own values binds, fills the defaults, and later rows reuse the text.
+    await env.DB.batch([
+      boundInsert(db, "test match", runRollups, [row], () => db.insert(runRollups).values(row)),
+      boundInsert(db, "test match", runRollups, [{ ...row, minute: 2, failed: 3 }], () => {
+        throw new Error("the text is cached: not built again");
+      }),
+    ]);
+    const left = await db.all<{ minute: number; succeeded: number; failed: number }>(
+      sql`select minute, succeeded, failed from run_rollups where function_name = 'm-bound' order by minute`,
+    );
+    expect(left).toEqual([
+      { minute: 1, succeeded: 1, failed: 0 },
+      { minute: 2, succeeded: 1, failed: 3 },
+    ]);
   });
 });
