@@ -1,6 +1,8 @@
 // Suite "breakdown" (opt-in: BENCH_SUITES=tool-call,breakdown): where a tool call's time goes, seen
 // from the client. Latency at 1 connection of requests that stop at successive stages of the path,
-// so the differences between rows are the cost of each stage.
+// so the differences between rows are the cost of each stage. The first row is the bare Worker
+// without static assets, so the second (the baseline of every ratio, as in the tool-call suite)
+// shows what wrangler dev's static-assets router costs on its own.
 import { measure, problems } from "./lib/measure.mjs";
 import { ms, ratio, rps, table } from "./lib/report.mjs";
 import { BODY, deployEcho, TOOL } from "./tool-call.mjs";
@@ -8,10 +10,11 @@ import { BODY, deployEcho, TOOL } from "./tool-call.mjs";
 const REQUESTS = 1000;
 const CONNECTIONS = 32;
 
-function stages(kiln, bare) {
+function stages(kiln, bare, plain) {
   const auth = { authorization: `Bearer ${kiln.adminKey}` };
   return [
-    { label: "bare Worker: parse + return JSON", url: `${bare.url}/v1/tools/${TOOL}`, body: BODY, status: 200 },
+    { label: "bare Worker without static assets", url: `${plain.url}/v1/tools/${TOOL}`, body: BODY, status: 200 },
+    { label: "bare Worker (assets router in front, as Kiln)", url: `${bare.url}/v1/tools/${TOOL}`, body: BODY, status: 200, base: true },
     { label: "Kiln GET /healthz (no auth, no D1)", url: `${kiln.url}/healthz`, method: "GET", status: 200 },
     {
       label: "Kiln unknown tool (auth + function lookup → 404)",
@@ -35,8 +38,9 @@ function stages(kiln, bare) {
 export async function benchBreakdown(ctx) {
   const kiln = await ctx.kiln();
   const bare = await ctx.bare();
+  const plain = await ctx.bareNoAssets();
   await deployEcho(kiln);
-  const list = stages(kiln, bare);
+  const list = stages(kiln, bare, plain);
   const failures = [];
   const runs = list.map(() => []);
   for (const order of [list.map((_, i) => i), list.map((_, i) => i).reverse()]) {
@@ -61,7 +65,7 @@ export async function benchBreakdown(ctx) {
     p99: Math.min(...r.map((x) => x.latency.p99)),
     reqPerSec: Math.max(...r.map((x) => x.throughput.reqPerSec)),
   }));
-  const base = best[0];
+  const base = best[list.findIndex((s) => s.base)];
   const rows = [["stage", "p50", "p99", "p50 / bare", "p50 − previous", `${CONNECTIONS} conn.`, "req/s / bare"]];
   for (const [i, s] of list.entries()) {
     const delta = i === 0 ? "" : `${best[i].p50 - best[i - 1].p50 >= 0 ? "+" : ""}${ms(best[i].p50 - best[i - 1].p50)}`;

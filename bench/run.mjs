@@ -126,6 +126,7 @@ async function main() {
       return `--- last output of ${label}'s wrangler dev ---\n${(entry?.server?.output() ?? "").slice(-4000)}`;
     },
     bare: lazyServer("bare", { logLevel: "error", config: path.join(root, "bench/bare/wrangler.toml") }),
+    bareNoAssets: lazyServer("bare-no-assets", { logLevel: "error", config: path.join(root, "bench/bare/no-assets.toml") }),
     d1Writes: lazyServer("d1-writes", { logLevel: "error", config: path.join(root, "bench/d1-writes/wrangler.toml") }),
   };
   const results = [];
