@@ -4,7 +4,9 @@
 // replayed job gets exactly the same input), and deleted with their run by the retention sweep.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { paramsInput } from "../../workers/jobs/start-workflow";
 import { database } from "../../workers/lib/infra/db/functions.repo";
+import { getRun, type RunRow } from "../../workers/lib/infra/db/runs.repo";
 import { sweepRetention } from "../../workers/schedules/retention";
 import { api, deploy, json, waitForRun } from "../helpers/api";
 import { ended, startJob, waitForJob } from "../helpers/jobs";
@@ -109,6 +111,40 @@ export default defineFunction({
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(5);
     await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(0);
+  });
+
+  it("gives a job's Workflow the key of a large input, not the input; a job whose object is gone fails without running", async () => {
+    // One slot: the second job waits in line (before its input is read) while the first holds it.
+    await deploy(
+      "big-gated",
+      `import { defineFunction, z } from "kiln";
+export default defineFunction({
+  input: z.object({ blob: z.string(), n: z.number() }),
+  exposures: { tool: false, job: true },
+  concurrency: 1,
+  async run(i, ctx) {
+    await ctx.step("ran", () => i.n);
+    if (i.n === 1) await ctx.waitForEvent("go", { type: "go" });
+    return i.n;
+  },
+});`,
+      { retries: { limit: 0, delayMs: 0, backoff: "constant" } },
+    );
+    const first = await startJob("big-gated", { blob: "small", n: 1 });
+    await waitForJob(first, (j) => j.status === "waiting");
+    const big = { blob: bigInput().blob.slice(0, 100_000), n: 2 };
+    const second = await startJob("big-gated", big);
+    const db = database(env.DB);
+    expect(paramsInput((await getRun(db, first)) as RunRow)).toEqual({ input: { blob: "small", n: 1 }, inputKey: null });
+    expect(paramsInput((await getRun(db, second)) as RunRow)).toEqual({ input: null, inputKey: `runs/${second}/input` });
+    await env.PAYLOADS.delete(`runs/${second}/input`);
+    expect((await api(`/v1/jobs/${first}/events`, { body: { type: "go", payload: null } })).status).toBe(202);
+    const failed = await waitForJob(second, ended);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatchObject({ name: "InputMissing", message: "the job's input is no longer stored", retryable: false });
+    // The function never ran: no step was recorded.
+    expect((await json(await api(`/v1/runs/${second}`))).steps).toEqual([]);
+    expect((await waitForJob(first, ended)).status).toBe("succeeded");
   });
 
   it("returns a small input as it is stored, and 404 for a run without output", async () => {

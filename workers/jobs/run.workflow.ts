@@ -12,7 +12,7 @@ import type { RunError, RunStatus } from "../lib/contracts/runs";
 import { capTrace } from "../lib/domain/trace-caps";
 import { database, getActiveFunction } from "../lib/infra/db/functions.repo";
 import { finishDurableRun, markRunStarted } from "../lib/infra/db/runs.repo";
-import { payloadKey, storePayload } from "../lib/infra/payloads";
+import { getPayload, payloadKey, storePayload } from "../lib/infra/payloads";
 import { failedBeforeRun, invokeFunction, type Outcome } from "../runtime/invoke";
 import { loadFunction, storedCode } from "../runtime/loader";
 import { StepSpans } from "../runtime/run-channel";
@@ -37,6 +37,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       runConfig(this.env, db, { name: params.functionName, secrets: params.secrets, env: fn?.env ?? {} }, (w) => this.ctx.waitUntil(w)),
     );
     config.catch(() => {}); // awaited below; not an unhandled rejection if the start step throws first
+    const input = readJobInput(this.env.PAYLOADS, params);
+    input.catch(() => {});
     // Not a Workflow step (a step costs the engine a write before the function can start): the
     // job's Durable Object keeps the first start, so a replay of run() gets the same deadline.
     // The row follows without being waited for: its update applies only to a queued row, so it
@@ -49,6 +51,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     );
     const { startedAt, deadline } = await job.begin(params.runId, now, params.jobTimeoutMs);
     const loaded = await config;
+    const given = await input;
     const stepSpans = new StepSpans();
     const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
     const redactor = loaded.ok ? loaded.config.redactor : null;
@@ -60,24 +63,26 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     );
     const outcome = !loaded.ok
       ? failedBeforeRun(loaded.error)
-      : await invokeFunction(
-          isolate,
-          params.input,
-          {
-            runId: params.runId,
-            trigger: params.trigger,
-            schedule: params.schedule,
-            attempt: 1,
-            functionName: params.functionName,
-            versionNumber: params.versionNumber,
-            timeoutMs: Math.max(1, deadline - Date.now()),
-            config: loaded.config,
-            egress: params.egress,
-            allowLocalEgress: allowLocalEgress(this.env),
-          },
-          driver,
-          stepSpans,
-        );
+      : !given.ok
+        ? failedBeforeRun(given.error)
+        : await invokeFunction(
+            isolate,
+            given.value,
+            {
+              runId: params.runId,
+              trigger: params.trigger,
+              schedule: params.schedule,
+              attempt: 1,
+              functionName: params.functionName,
+              versionNumber: params.versionNumber,
+              timeoutMs: Math.max(1, deadline - Date.now()),
+              config: loaded.config,
+              egress: params.egress,
+              allowLocalEgress: allowLocalEgress(this.env),
+            },
+            driver,
+            stepSpans,
+          );
     // The engine is replaying this run() elsewhere: leave everything to that replay.
     if (driver.aborted) throw driver.aborted;
     const final = finalResult(outcome, driver);
@@ -96,7 +101,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       const endedAt = Date.now();
       await finishDurableRun(db, { id: params.runId, functionName: params.functionName }, { ...final, output, startedAt, endedAt }, trace);
       await job.setStatus(final.status);
-      await noteRunEnded(this.env, db, runFacts({ ...params, id: params.runId, ...final, endedAt }));
+      await noteRunEnded(this.env, db, runFacts({ ...params, input: given.ok ? given.value : null, id: params.runId, ...final, endedAt }));
       if (params.concurrency !== null) await releaseSlot(this.env, params.functionName, params.runId, params.concurrency);
       // No child outlives its parent (a Promise.all that rejected early leaves siblings running).
       // Only a function whose manifest lists others can have any (ctx.invoke refuses other names).
@@ -122,6 +127,20 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
       }
     }
   }
+}
+
+/**
+ * The job's input: from its params, or over 64 KiB from the R2 object they name (read on every pass
+ * of run(); the object lives as long as the run). A missing object fails the run, saying so.
+ */
+export async function readJobInput(
+  bucket: R2Bucket,
+  params: JobParams,
+): Promise<{ ok: true; value: unknown } | { ok: false; error: RunError }> {
+  if (params.inputKey === null) return { ok: true, value: params.input };
+  const text = await getPayload(bucket, params.inputKey);
+  if (text !== null) return { ok: true, value: JSON.parse(text) };
+  return { ok: false, error: { message: "the job's input is no longer stored", name: "InputMissing", step: null, retryable: false } };
 }
 
 function finalResult(outcome: Outcome, driver: JobDriver): { status: RunStatus; output: string | null; error: RunError | null } {

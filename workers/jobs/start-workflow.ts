@@ -8,7 +8,7 @@ import type { JobParams, JobStartMessage } from "../lib/contracts/jobs";
 import { scheduleOfRunKey } from "../lib/domain/schedule-slots";
 import { database, getVersionManifest } from "../lib/infra/db/functions.repo";
 import { allowedFunctionsOf, getRun, type RunRow } from "../lib/infra/db/runs.repo";
-import { getPayload, offloadedKey, payloadKey } from "../lib/infra/payloads";
+import { offloadedKey, payloadKey } from "../lib/infra/payloads";
 
 /**
  * Creates the Workflow instance for a queued run; does nothing for a run that started or ended.
@@ -28,7 +28,7 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     versionId: run.versionId,
     versionNumber: run.versionNumber,
     trigger: run.trigger as JobParams["trigger"],
-    input: await jobInput(env, run),
+    ...paramsInput(run),
     egress: manifest.egress,
     secrets: manifest.secrets,
     retries: manifest.retries,
@@ -57,12 +57,13 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
   }
 }
 
-/** The run's whole input: its column, or the R2 object of an input over 64 KiB (written before the run was enqueued). */
-async function jobInput(env: Env, run: RunRow): Promise<unknown> {
-  if (run.input === null) return {};
+/**
+ * The run's input as the Workflow gets it: the column's JSON, or for an input over 64 KiB (written
+ * to R2 before the run was enqueued) the object's key. The engine keeps its params with the instance
+ * (and limits their size), so a large input is read from R2 by run() instead of travelling in them.
+ */
+export function paramsInput(run: RunRow): Pick<JobParams, "input" | "inputKey"> {
+  if (run.input === null) return { input: {}, inputKey: null };
   const key = offloadedKey(run.input, payloadKey(run.id, "input"));
-  if (key === null) return JSON.parse(run.input);
-  const text = await getPayload(env.PAYLOADS, key);
-  if (text === null) throw new Error(`the input of run ${run.id} is not in R2`);
-  return JSON.parse(text);
+  return key === null ? { input: JSON.parse(run.input), inputKey: null } : { input: null, inputKey: key };
 }

@@ -52,7 +52,9 @@ export const JobParams = z.object({
   versionId: z.string(),
   versionNumber: z.number().int(),
   trigger: RunTrigger,
+  /** The job's input, unless it is over 64 KiB: then `inputKey` names its R2 object (read by each pass of run()). */
   input: z.unknown(),
+  inputKey: z.string().nullable().default(null),
   egress: z.array(z.string()),
   /** The secrets the pinned version asks for (names only: values are read per run() pass, never stored here). */
   secrets: z.array(SecretRequirement).default([]),
