@@ -188,6 +188,15 @@ export class JobDO extends DurableObject<Env> {
     return this.ctx.storage.kv.get<string>("output") ?? null;
   }
 
+  /**
+   * Deletes everything this job kept (state, step results, logs, spans, output): its run is being
+   * deleted by retention, and a copy here would outlive it. Open streams end.
+   */
+  async forget(): Promise<void> {
+    for (const writer of [...this.subscribers]) this.drop(writer);
+    await this.ctx.storage.deleteAll();
+  }
+
   /** A stream of `state` events: the current state at once, then every change until the end. */
   override fetch(): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

@@ -111,6 +111,9 @@ export default defineFunction({
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(5);
     await sweepRetention(env, database(env.DB), Date.now() + 31 * 86_400_000);
     expect((await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects).toHaveLength(0);
+    // The job's Durable Object (its live state and whole step results) goes with it.
+    expect(await env.JOB.getByName(id).snapshot()).toBeNull();
+    expect(await env.JOB.getByName(id).stepResults()).toEqual({});
   });
 
   it("gives a job's Workflow the key of a large input, not the input; a job whose object is gone fails without running", async () => {

@@ -10,6 +10,7 @@ import {
   deleteRuns,
   expiredDeliveries,
   expiredRunIds,
+  jobRunsOf,
   pruneToolKeys,
   runsWithPayloads,
 } from "../../workers/lib/infra/db/retention.repo";
@@ -156,6 +157,7 @@ describe("query plans at scale", () => {
       await deleteRuns(db, [CURSOR]);
       await pruneToolKeys(db, now, 500);
       await runsWithPayloads(db, [CURSOR]);
+      await jobRunsOf(db, [CURSOR]);
       await expiredDeliveries(db, now, 500);
       await deleteDeliveries(db, [CURSOR]);
     });

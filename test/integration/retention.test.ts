@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_WINDOW_MS } from "../../workers/http/tool-call";
-import type { Trace } from "../../workers/lib/contracts/runs";
+import type { RunTrigger, Trace } from "../../workers/lib/contracts/runs";
 import { storedJson } from "../../workers/lib/domain/json-text";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import { type RunRecord, saveFinishedRuns } from "../../workers/lib/infra/db/runs.repo";
@@ -28,7 +28,7 @@ const trace = (): Trace => ({
 const BIG = JSON.stringify({ note: "retention-marker", blob: "x".repeat(70_000) });
 
 /** Stores a finished run of `fn` created `ageDays` ago (`big`: its input and a step result in R2); returns its id. */
-async function storeRun(fn: string, ageDays: number, big = false): Promise<string> {
+async function storeRun(fn: string, ageDays: number, big = false, trigger: RunTrigger = "tool"): Promise<string> {
   const createdAt = NOW - ageDays * DAY;
   const id = newId("run", createdAt);
   const stored = payloadColumn(id, "input", big ? BIG : JSON.stringify({ note: "retention-marker" }));
@@ -39,7 +39,7 @@ async function storeRun(fn: string, ageDays: number, big = false): Promise<strin
     functionName: fn,
     versionId: "ver_x",
     versionNumber: 1,
-    trigger: "tool",
+    trigger,
     status: "failed",
     input: stored.column,
     output: null,
@@ -79,6 +79,18 @@ describe("retention", () => {
     const long = await storeRun("keep-long", 40);
     const oldBig = await storeRun("ret-plain", 31, true);
     const freshBig = await storeRun("ret-plain", 29, true);
+    // Jobs: their Durable Object keeps live state, a step's whole result and the output.
+    const oldJob = await storeRun("ret-plain", 31, false, "job");
+    const freshJob = await storeRun("ret-plain", 29, false, "job");
+    for (const id of [oldJob, freshJob]) {
+      const job = env.JOB.getByName(id);
+      await job.init(id, "running");
+      await job.recordStep(
+        { name: "s", kind: "step", status: "succeeded", attempt: 1, startedAt: 1, endedAt: 2, error: null, output: null },
+        { value: { secret: "retention-marker" } },
+      );
+      await job.keepOutput('"retention-marker"');
+    }
     const objects = async (id: string) => (await env.PAYLOADS.list({ prefix: `runs/${id}/` })).objects.length;
     expect([await objects(oldBig), await objects(freshBig)]).toEqual([2, 2]);
     const res = await api("/v1/functions/keep-long/retention", { method: "PUT", body: { days: 90 } });
@@ -95,6 +107,12 @@ describe("retention", () => {
     expect(await searchable(fresh)).toBe(true);
     expect(await rowsOf(long)).toEqual([1, 1, 1, 1]);
     expect([await objects(oldBig), await objects(freshBig)]).toEqual([0, 2]);
+    const kept = async (id: string) => {
+      const job = env.JOB.getByName(id);
+      return { state: (await job.snapshot()) !== null, results: await job.stepResults(), output: await job.keptOutput() };
+    };
+    expect(await kept(oldJob)).toEqual({ state: false, results: {}, output: null });
+    expect(await kept(freshJob)).toEqual({ state: true, results: { s: { secret: "retention-marker" } }, output: '"retention-marker"' });
   });
 
   it("a function's own shorter retention deletes its runs sooner, and null restores the default", async () => {

@@ -3,8 +3,9 @@
  * and text-index rows), expired tool-call idempotency claims and old webhook deliveries, each in
  * bounded batches so no sweep holds D1 in one long transaction. Imports drizzle and the schema.
  */
-import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { SYNC_TRIGGERS } from "../../contracts/runs";
 import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
 import { functions, runLogs, runSpans, runSteps, runs, toolCallKeys, webhookDeliveries } from "./schema";
@@ -46,12 +47,27 @@ export async function expiredRunIds(db: Db, o: { now: number; defaultDays: numbe
 /** What a marker of a payload kept in R2 begins with (lib/domain/json-text). */
 const MARKER_LIKE = '{"kiln:truncated"%';
 
+/** Those of these runs that match `where`, each read by its key, up to IDS_PER_STATEMENT ids a statement, in one batch. */
+async function runIdsWhere(db: Db, ids: string[], where: SQL | undefined): Promise<string[]> {
+  const queries = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT)
+    queries.push(
+      db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(inArray(runs.id, ids.slice(i, i + IDS_PER_STATEMENT)), where)),
+    );
+  const [first, ...rest] = queries;
+  if (!first) return [];
+  const found = await db.batch([first, ...rest]);
+  return found.flat().map((r) => r.id);
+}
+
 /**
  * Those of these runs that may have objects in R2 (a marker in their input, output or a step's
- * result): only they cost an R2 list when they are deleted. Each run is read by its key, each
- * step through run_steps_pk.
+ * result): only they cost an R2 list when they are deleted. Each step is read through run_steps_pk.
  */
-export async function runsWithPayloads(db: Db, ids: string[]): Promise<string[]> {
+export function runsWithPayloads(db: Db, ids: string[]): Promise<string[]> {
   const marked = or(
     like(runs.input, MARKER_LIKE),
     like(runs.output, MARKER_LIKE),
@@ -62,18 +78,12 @@ export async function runsWithPayloads(db: Db, ids: string[]): Promise<string[]>
         .where(and(eq(runSteps.runId, runs.id), like(runSteps.output, MARKER_LIKE))),
     ),
   );
-  const queries = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT)
-    queries.push(
-      db
-        .select({ id: runs.id })
-        .from(runs)
-        .where(and(inArray(runs.id, ids.slice(i, i + IDS_PER_STATEMENT)), marked)),
-    );
-  const [first, ...rest] = queries;
-  if (!first) return [];
-  const found = await db.batch([first, ...rest]);
-  return found.flat().map((r) => r.id);
+  return runIdsWhere(db, ids, marked);
+}
+
+/** Those of these runs that are jobs: each has a Durable Object with its live state and step results. */
+export function jobRunsOf(db: Db, ids: string[]): Promise<string[]> {
+  return runIdsWhere(db, ids, notInArray(runs.trigger, [...SYNC_TRIGGERS]));
 }
 
 /** Deletes these runs and everything they own in one batch (one short implicit transaction). */
