@@ -170,8 +170,23 @@ export class JobDO extends DurableObject<Env> {
 
   /** Results of the steps that succeeded, by name (for a replay from the failed step). */
   stepResults(): Record<string, unknown> {
+    return this.byName("result:");
+  }
+
+  /** Keeps the step results a replay from the failed step reuses (by name; the same on every call). */
+  adopt(results: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(results)) this.ctx.storage.kv.put(`reuse:${name}`, value);
+  }
+
+  /** The results adopt() kept, by step name. */
+  reusable(): Record<string, unknown> {
+    return this.byName("reuse:");
+  }
+
+  /** The values stored under `prefix`, by the rest of their key. */
+  private byName(prefix: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of this.ctx.storage.kv.list({ prefix: "result:" })) out[key.slice("result:".length)] = value;
+    for (const [key, value] of this.ctx.storage.kv.list({ prefix })) out[key.slice(prefix.length)] = value;
     return out;
   }
 

@@ -108,6 +108,8 @@ export default defineFunction({
       output: { shipped: "o-1", total: 30 },
     });
     expect(done.logs.map((l: any) => l.message)).not.toContain("loading again");
+    // The reused results reached the replay through its Durable Object, not its Workflow params.
+    expect(await env.JOB.getByName(replay.id).reusable()).toEqual({ "load order": { id: "o-1", total: 30 } });
     const after = await json(await api("/v1/jobs/dead-letter"));
     expect(after.items.map((r: any) => r.id)).not.toContain(failedId);
 

@@ -55,7 +55,8 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
     const stepSpans = new StepSpans();
     const children = new ChildJobs(this.env, db, (w) => this.ctx.waitUntil(w), params);
     const redactor = loaded.ok ? loaded.config.redactor : null;
-    const driver = new JobDriver(step, job, params, deadline, stepSpans, redactor, db, children, this.env.PAYLOADS);
+    const reuse = params.reusing ? await job.reusable() : params.reuse;
+    const driver = new JobDriver(step, job, { ...params, reuse }, deadline, stepSpans, redactor, db, children, this.env.PAYLOADS);
     const isolate = loadFunction(
       this.env.LOADER,
       { id: params.versionId, functionName: params.functionName, versionNumber: params.versionNumber, manifest: { egress: params.egress } },

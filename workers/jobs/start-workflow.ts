@@ -20,7 +20,9 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
   if (run?.status !== "queued") return;
   const manifest = known?.manifest ?? (await getVersionManifest(db, run.versionId));
   if (!manifest) throw new Error(`version ${run.versionId} of run ${run.id} is gone`);
-  const reuse = message.reuseFrom ? await env.JOB.getByName(message.reuseFrom).stepResults() : {};
+  // The results to reuse go to the new job's Durable Object, not into the params: the engine stores
+  // params with the instance and limits their size, and a run's step results can be many MiB.
+  if (message.reuseFrom) await env.JOB.getByName(run.id).adopt(await env.JOB.getByName(message.reuseFrom).stepResults());
   const params: JobParams = {
     runId: run.id,
     functionId: run.functionId,
@@ -36,7 +38,8 @@ export async function startWorkflow(env: Env, message: JobStartMessage, known?: 
     jobTimeoutMs: manifest.jobTimeoutMs,
     // Only runs a schedule started (callers cannot use the sched: key prefix).
     schedule: run.trigger === "schedule" || run.trigger === "manual" ? scheduleOfRunKey(run.idempotencyKey) : null,
-    reuse,
+    reusing: message.reuseFrom !== undefined,
+    reuse: {},
     tree: {
       parentRunId: run.trigger === "invoke" ? run.parentRunId : null,
       rootRunId: run.rootRunId ?? run.id,

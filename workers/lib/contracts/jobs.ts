@@ -63,7 +63,12 @@ export const JobParams = z.object({
   jobTimeoutMs: z.number().int(),
   /** Set when a schedule started the run: its id and the slot (ISO; null for "run now"). */
   schedule: z.object({ id: z.string(), slot: z.string().nullable() }).nullable().default(null),
-  /** Step name → result to reuse (replay from the failed step). */
+  /**
+   * A replay from the failed step: its Durable Object holds the results to reuse (copied there from
+   * the replayed run's before the instance was created), read by each pass of run().
+   */
+  reusing: z.boolean().default(false),
+  /** Step name → result to reuse, as instances created before `reusing` carried them. */
   reuse: z.record(z.string(), z.unknown()).default({}),
   /** Where this run sits in a tree of ctx.invoke calls, and what its root's credential allows. */
   tree: z
