@@ -5,7 +5,9 @@
 // have reached a run: `acked N, stored N, runs N` (0 lost), or the run is broken. A third column
 // sends the same deliveries to an endpoint whose event filter drops them after storing them: the
 // acknowledgement without a job behind it, which shows how much of Kiln's figure is the job
-// machinery sharing wrangler dev's one thread with the acknowledgements.
+// machinery sharing wrangler dev's one thread with the acknowledgements. A fourth sends them to the
+// bare Worker at a path where it also starts a one-step Workflow after each answer: the least that
+// running a Workflow per delivery costs the acknowledgements here.
 import { createHmac, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
 import { call } from "./lib/api.mjs";
@@ -104,6 +106,7 @@ export async function benchWebhookAck(ctx) {
   if (filtered.status !== 201) return { name: "webhook-ack", failures: [`creating the filtered endpoint answered ${filtered.status}`] };
   const urls = {
     bare: `${bare.url}/hooks/bench`,
+    bareWorkflow: `${bare.url}/hooks/with-workflow`,
     kiln: `${kiln.url}/hooks/${created.body.id}`,
     filtered: `${kiln.url}/hooks/${filtered.body.id}`,
   };
@@ -112,7 +115,7 @@ export async function benchWebhookAck(ctx) {
   const ackedAll = [];
   const filteredAll = [];
   for (const connections of CONNECTIONS) {
-    for (const kind of ["bare", "kiln", "filtered"]) {
+    for (const kind of ["bare", "kiln", "filtered", "bareWorkflow"]) {
       await ctx.settle();
       const run = await deliver(urls[kind], connections, amount);
       const non200 = run.requests - (run.statusCodes[200] ?? 0);
@@ -122,7 +125,7 @@ export async function benchWebhookAck(ctx) {
       if (kind === "filtered") filteredAll.push(...run.acked);
       results[`${kind}-${connections}`] = { p50: run.p50, p99: run.p99, requests: run.requests };
       ctx.log(
-        `${kind.padEnd(8)} ${String(connections).padStart(2)} connection(s): p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  (${run.requests} deliveries)`,
+        `${kind.padEnd(12)} ${String(connections).padStart(2)} connection(s): p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  (${run.requests} deliveries)`,
       );
     }
   }
@@ -138,15 +141,35 @@ export async function benchWebhookAck(ctx) {
   if (lost > 0) failures.push(`acked ${ackedAll.length}, stored ${stored}, runs ${runs}: ${lost} lost`);
   const storedFiltered = (await countStored(kiln, filtered.body.id, filteredAll, false)).stored;
   if (storedFiltered < filteredAll.length) failures.push(`filtered: acked ${filteredAll.length}, stored ${storedFiltered}`);
-  const rows = [["", "bare p50", "bare p99", "Kiln p50", "Kiln p99", "p99 Kiln/bare", "bar", "verdict", "no job: p50", "p99", "p99/bare"]];
+  const rows = [
+    [
+      "",
+      "bare p50",
+      "bare p99",
+      "Kiln p50",
+      "Kiln p99",
+      "p99 Kiln/bare",
+      "bar",
+      "verdict",
+      "no job: p50",
+      "p99",
+      "p99/bare",
+      "bare+Workflow: p50",
+      "p99",
+      "p99/bare",
+    ],
+  ];
   const ratios = {};
   const filteredRatios = {};
+  const workflowRatios = {};
   for (const c of CONNECTIONS) {
     const b = results[`bare-${c}`];
     const k = results[`kiln-${c}`];
     const f = results[`filtered-${c}`];
+    const w = results[`bareWorkflow-${c}`];
     ratios[c] = k.p99 / b.p99;
     filteredRatios[c] = f.p99 / b.p99;
+    workflowRatios[c] = w.p99 / b.p99;
     rows.push([
       `${c} connection(s)`,
       ms(b.p50),
@@ -159,6 +182,9 @@ export async function benchWebhookAck(ctx) {
       ms(f.p50),
       ms(f.p99),
       ratio(filteredRatios[c]),
+      ms(w.p50),
+      ms(w.p99),
+      ratio(workflowRatios[c]),
     ]);
   }
   const summary = [
@@ -169,7 +195,20 @@ export async function benchWebhookAck(ctx) {
     "",
     `acked ${ackedAll.length}, stored ${stored}, runs ${runs}; filtered (no job): acked ${filteredAll.length}, stored ${storedFiltered}`,
     '"No job": the same deliveries to an endpoint whose event filter drops them once stored (verify, store, answer; no job runs).',
+    '"bare+Workflow": the bare Worker starting a one-step Workflow after each answer (the engine alone, no storage, no isolate).',
     `Bar (issue 9): ack p99 within ${BAR_P99_RATIO}× the bare Worker's at the same concurrency, and 0 lost.`,
   ].join("\n");
-  return { name: "webhook-ack", amount, results, ratios, filteredRatios, acked: ackedAll.length, stored, runs, failures, summary };
+  return {
+    name: "webhook-ack",
+    amount,
+    results,
+    ratios,
+    filteredRatios,
+    workflowRatios,
+    acked: ackedAll.length,
+    stored,
+    runs,
+    failures,
+    summary,
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The baseline for the benchmarks: parse the JSON body, return it as JSON (tool-call); under
- * /hooks/, verify a Stripe-style signature with the bench secret and answer (webhook-ack); under
+ * /hooks/, verify a Stripe-style signature with the bench secret and answer (webhook-ack; at
+ * /hooks/with-workflow it also starts a one-step Workflow after the answer); under
  * /wf, create a bare Workflow instance whose one step returns the time it started (job-start's
  * engine baseline), and read an instance's status. No auth, no storage, no isolate. Any other GET
  * answers { ok: true } so the local server starter sees it healthy.
@@ -43,11 +44,16 @@ async function verifyStripe(request: Request): Promise<Response> {
 }
 
 export default {
-  async fetch(request: Request, env: BareEnv): Promise<Response> {
+  async fetch(request: Request, env: BareEnv, ctx: ExecutionContext): Promise<Response> {
     const path = new URL(request.url).pathname;
     if (path === "/wf" || path.startsWith("/wf/")) return workflow(request, env, path);
     if (request.method !== "POST") return Response.json({ ok: true });
-    if (path.startsWith("/hooks/")) return verifyStripe(request);
+    if (path.startsWith("/hooks/")) {
+      const answer = await verifyStripe(request);
+      // webhook-ack's third baseline: the engine's least work per delivery, a one-step Workflow started after the answer.
+      if (answer.ok && path === "/hooks/with-workflow") ctx.waitUntil(env.BARE_WORKFLOW.create());
+      return answer;
+    }
     try {
       return Response.json(await request.json());
     } catch {
