@@ -82,7 +82,10 @@ describe("retention", () => {
     // Jobs: their Durable Object keeps live state, a step's whole result and the output.
     const oldJob = await storeRun("ret-plain", 31, false, "job");
     const freshJob = await storeRun("ret-plain", 29, false, "job");
-    for (const id of [oldJob, freshJob]) {
+    // A job still waiting after its retention (a long sleep or wait) is in use: kept until it ends.
+    const liveJob = await storeRun("ret-plain", 31, false, "job");
+    await env.DB.prepare("update runs set status = 'waiting', ended_at = null where id = ?").bind(liveJob).run();
+    for (const id of [oldJob, freshJob, liveJob]) {
       const job = env.JOB.getByName(id);
       await job.init(id, "running");
       await job.recordStep(
@@ -113,6 +116,8 @@ describe("retention", () => {
     };
     expect(await kept(oldJob)).toEqual({ state: false, results: {}, output: null });
     expect(await kept(freshJob)).toEqual({ state: true, results: { s: { secret: "retention-marker" } }, output: '"retention-marker"' });
+    expect(await kept(liveJob)).toEqual({ state: true, results: { s: { secret: "retention-marker" } }, output: '"retention-marker"' });
+    expect((await rowsOf(liveJob))[0]).toBe(1);
   });
 
   it("a function's own shorter retention deletes its runs sooner, and null restores the default", async () => {

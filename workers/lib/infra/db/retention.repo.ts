@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { SYNC_TRIGGERS } from "../../contracts/runs";
+import { RunStatus, SYNC_TRIGGERS, TERMINAL_STATUSES } from "../../contracts/runs";
 import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
 import { functions, runLogs, runSpans, runSteps, runs, toolCallKeys, webhookDeliveries } from "./schema";
@@ -16,8 +16,16 @@ const IDS_PER_STATEMENT = 90;
 
 /** `> 0` rather than `is not null`: a range SQLite reads through functions_retention (days are ≥ 1). */
 const hasOwnRetention = gt(functions.retentionDays, 0);
+/** A run that has ended, as NOT IN the live statuses: an IN list would lead SQLite to runs_status_id and a sort of every old run. */
+const ended = notInArray(
+  runs.status,
+  RunStatus.options.filter((s) => !TERMINAL_STATUSES.includes(s)),
+);
 
-/** Ids of runs past their retention, oldest first, at most `limit`. */
+/**
+ * Ids of ended runs past their retention, oldest first, at most `limit`. A job still live (a long
+ * sleep or wait, up to a year) is kept until it ends: its row and its Durable Object are in use.
+ */
 export async function expiredRunIds(db: Db, o: { now: number; defaultDays: number; limit: number }): Promise<string[]> {
   const overrides = await db.select({ name: functions.name, days: functions.retentionDays }).from(functions).where(hasOwnRetention).all();
   const withOwn = db.select({ name: functions.name }).from(functions).where(hasOwnRetention);
@@ -25,14 +33,14 @@ export async function expiredRunIds(db: Db, o: { now: number; defaultDays: numbe
   const byDefault = db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(lt(runs.id, idTimePrefix("run", o.now - o.defaultDays * DAY_MS)), notInArray(runs.functionName, withOwn)))
+    .where(and(lt(runs.id, idTimePrefix("run", o.now - o.defaultDays * DAY_MS)), notInArray(runs.functionName, withOwn), ended))
     .orderBy(asc(runs.id))
     .limit(o.limit);
   const own = overrides.map((f) =>
     db
       .select({ id: runs.id })
       .from(runs)
-      .where(and(eq(runs.functionName, f.name), lt(runs.id, idTimePrefix("run", o.now - (f.days ?? o.defaultDays) * DAY_MS))))
+      .where(and(eq(runs.functionName, f.name), lt(runs.id, idTimePrefix("run", o.now - (f.days ?? o.defaultDays) * DAY_MS)), ended))
       .orderBy(asc(runs.id))
       .limit(o.limit),
   );
