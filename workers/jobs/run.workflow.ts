@@ -134,7 +134,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
  * The job's input: from its params, or over 64 KiB from the R2 object they name (read on every pass
  * of run(); the object lives as long as the run). A missing object fails the run, saying so.
  */
-export async function readJobInput(
+async function readJobInput(
   bucket: R2Bucket,
   params: JobParams,
 ): Promise<{ ok: true; value: unknown } | { ok: false; error: RunError }> {
