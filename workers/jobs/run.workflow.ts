@@ -134,10 +134,7 @@ export class RunWorkflow extends WorkflowEntrypoint<Env, JobParams> {
  * The job's input: from its params, or over 64 KiB from the R2 object they name (read on every pass
  * of run(); the object lives as long as the run). A missing object fails the run, saying so.
  */
-async function readJobInput(
-  bucket: R2Bucket,
-  params: JobParams,
-): Promise<{ ok: true; value: unknown } | { ok: false; error: RunError }> {
+async function readJobInput(bucket: R2Bucket, params: JobParams): Promise<{ ok: true; value: unknown } | { ok: false; error: RunError }> {
   if (params.inputKey === null) return { ok: true, value: params.input };
   const text = await getPayload(bucket, params.inputKey);
   if (text !== null) return { ok: true, value: JSON.parse(text) };
