@@ -16,6 +16,7 @@ import {
 } from "../../workers/lib/infra/db/retention.repo";
 import {
   countRunsByStatus,
+  findByIdempotencyKey,
   getRun,
   getTrace,
   listChildren,
@@ -24,6 +25,7 @@ import {
   listOverdueJobs,
   listRuns,
 } from "../../workers/lib/infra/db/runs.repo";
+import { hasLiveRun, recentScheduleRuns } from "../../workers/lib/infra/db/schedules.repo";
 
 interface Captured {
   sql: string;
@@ -140,6 +142,16 @@ describe("query plans at scale", () => {
     });
     for (const index of [/sqlite_autoindex_runs_1 \(id=\?\)/, /run_steps_pk \(run_id=\?\)/, /run_spans_pk/, /run_logs_pk/, /runs_parent/])
       expect(lines.some((l) => index.test(l))).toBe(true);
+  });
+
+  it("idempotency keys and a schedule's runs are looked up through the partial indexes", async () => {
+    await expectIndexed((db) => findByIdempotencyKey(db, "fn_1", "order-7"), {
+      uses: /runs_fn_idempotency \(function_id=\? AND idempotency_key=\?\)/,
+    });
+    await expectIndexed((db) => hasLiveRun(db, "fn_1", "sch_1"), {
+      uses: /runs_fn_idempotency \(function_id=\? AND idempotency_key>\? AND idempotency_key<\?\)/,
+    });
+    await expectIndexed((db) => recentScheduleRuns(db, "billing", "sch_1"), { sorts: true });
   });
 
   it("the sweeps read through indexes", async () => {

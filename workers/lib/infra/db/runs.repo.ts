@@ -358,7 +358,9 @@ export async function insertQueuedRun(db: Db, run: RunRecord): Promise<{ row: Ru
   const inserted = await db
     .insert(runs)
     .values(runRow(run))
-    .onConflictDoNothing({ target: [runs.functionId, runs.idempotencyKey] })
+    // No target: the only conflict a new run id can meet is runs_fn_idempotency, a partial index
+    // (schema.ts) that a target would have to name with its WHERE, which drizzle cannot render.
+    .onConflictDoNothing()
     .returning();
   if (inserted[0]) return { row: inserted[0], created: true };
   const existing = await db

@@ -2,6 +2,7 @@
  * The D1 schema (drizzle). The only place tables are described; migrations are generated from it
  * with `npm run db:generate`. Times are epoch milliseconds.
  */
+import { isNotNull } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { DURATION_BUCKETS } from "../../domain/metrics";
 
@@ -82,11 +83,14 @@ export const runs = sqliteTable(
     index("runs_fn_id").on(t.functionName, t.id),
     index("runs_status_id").on(t.status, t.id),
     index("runs_trigger_id").on(t.trigger, t.id),
+    // Partial indexes of the two sparse columns: a run without a key or a parent (every tool call
+    // and root run) adds no entry to them. Every query on them compares the column, so SQLite
+    // knows it is not null and uses them.
     // The runs of one schedule (`sched:<id>:…` keys, a key range) whatever their function.
-    index("runs_idempotency").on(t.idempotencyKey),
-    uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey),
+    index("runs_idempotency").on(t.idempotencyKey).where(isNotNull(t.idempotencyKey)),
+    uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey).where(isNotNull(t.idempotencyKey)),
     // A run's children (GET /v1/runs/:id, cancel propagation) and the size of an invoke tree.
-    index("runs_parent").on(t.parentRunId, t.id),
+    index("runs_parent").on(t.parentRunId, t.id).where(isNotNull(t.parentRunId)),
     index("runs_root").on(t.rootRunId),
   ],
 );
