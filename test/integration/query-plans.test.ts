@@ -3,7 +3,7 @@
 // whole table, and none sorts all matching rows. A million runs stay fast only while this holds.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RunsQuery } from "../../workers/lib/contracts/runs";
+import { isJobTrigger, type RunsQuery, type RunTrigger } from "../../workers/lib/contracts/runs";
 import { database } from "../../workers/lib/infra/db/functions.repo";
 import {
   deleteDeliveries,
@@ -24,8 +24,11 @@ import {
   listLiveJobs,
   listOverdueJobs,
   listRuns,
+  type RunRecord,
+  saveFinishedRuns,
 } from "../../workers/lib/infra/db/runs.repo";
 import { hasLiveRun, recentScheduleRuns } from "../../workers/lib/infra/db/schedules.repo";
+import { newId } from "../../workers/lib/infra/ids";
 
 interface Captured {
   sql: string;
@@ -142,6 +145,43 @@ describe("query plans at scale", () => {
     });
     for (const index of [/sqlite_autoindex_runs_1 \(id=\?\)/, /run_steps_pk \(run_id=\?\)/, /run_spans_pk/, /run_logs_pk/, /runs_parent/])
       expect(lines.some((l) => index.test(l))).toBe(true);
+  });
+
+  it("GET /v1/jobs reads each job trigger's newest through its index, not every run newest first", async () => {
+    for (const q of [{}, { cursor: CURSOR }, { status: "failed" as const }]) {
+      const lines = await expectIndexed((db) => listRuns(db, query(q), null, { jobsOnly: true }), { uses: /runs_trigger_id \(trigger=\?/ });
+      expect(lines.filter((l) => /sqlite_autoindex_runs_1/.test(l))).toEqual([]);
+    }
+    await expectIndexed((db) => listRuns(db, query({ status: "waiting" }), null, { jobsOnly: true }), {
+      uses: /runs_status_id \(status=\?\)/,
+    });
+  });
+
+  it("GET /v1/jobs pages through the jobs of every trigger newest first, and no tool call", async () => {
+    const db = database(env.DB);
+    const base = Date.parse("2026-12-02T00:00:00Z");
+    const triggers: RunTrigger[] = ["job", "tool", "webhook", "mcp", "schedule", "invoke", "tool", "replay", "manual", "mcp-task", "job"];
+    const items = triggers.map((trigger, i) => {
+      const id = newId("run", base + i);
+      const run: RunRecord = {
+        ...{ id, functionId: "fn_plans", functionName: "plans", versionId: "ver_plans", versionNumber: 1, trigger, status: "succeeded" },
+        ...{ input: "{}", output: "1", error: null, attempt: 1, idempotencyKey: null, requestHash: null, parentRunId: null },
+        ...{ createdAt: base + i, startedAt: base + i, endedAt: base + i + 1 },
+      };
+      return { run, trace: { steps: [], spans: [], logs: [] } };
+    });
+    await saveFinishedRuns(db, items);
+    const window = { since: "2026-12-02T00:00:00Z", until: "2026-12-02T00:01:00Z", limit: 3 };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listRuns(db, query({ ...window, cursor }), null, { jobsOnly: true });
+      seen.push(...page.map((r) => r.id));
+      cursor = page.length === window.limit ? page.at(-1)?.id : undefined;
+    } while (cursor);
+    const jobs = items.filter((i) => isJobTrigger(i.run.trigger)).map((i) => i.run.id);
+    expect(jobs).toHaveLength(8);
+    expect(seen).toEqual(jobs.reverse());
   });
 
   it("idempotency keys and a schedule's runs are looked up through the partial indexes", async () => {

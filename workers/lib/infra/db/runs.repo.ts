@@ -3,7 +3,16 @@
  * transaction), after the response has been sent.
  */
 import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
-import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, SYNC_TRIGGERS, type Trace } from "../../contracts/runs";
+import {
+  JOB_TRIGGERS,
+  type RunError,
+  type RunStatus,
+  type RunsQuery,
+  type RunTrigger,
+  SYNC_TRIGGERS,
+  TERMINAL_STATUSES,
+  type Trace,
+} from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import { idTimePrefix } from "../ids";
 import { boundInsert, statementOf } from "./bound-insert";
@@ -253,13 +262,13 @@ async function namesOf(db: Db, q: RunsQuery, allowed: readonly string[] | null):
 }
 
 /**
- * The newest runs for each of several values of an indexed column (function names, statuses):
- * one read per value through its (column, id) index, in one batch, merged. An IN list over that
- * index would make SQLite sort every matching run.
+ * The newest runs for each of several values of an indexed column (function names, statuses,
+ * triggers): one read per value through its (column, id) index, in one batch, merged. An IN list
+ * over that index would make SQLite sort every matching run.
  */
 async function newestOfEach(
   db: Db,
-  column: typeof runs.functionName | typeof runs.status,
+  column: typeof runs.functionName | typeof runs.status | typeof runs.trigger,
   values: readonly string[],
   where: (SQL | undefined)[],
   limit: number,
@@ -296,7 +305,14 @@ export async function listRuns(
   const names = await namesOf(db, q, allowedFunctions);
   const where = runsWhere({ ...q, function: undefined }, o);
   if (q.cursor) where.push(lt(runs.id, q.cursor));
-  if (names === null) return newestRuns(db, where, null, q.limit);
+  if (names === null) {
+    // Jobs can be a few among millions of tool calls: read each job trigger's newest through the
+    // (trigger, id) index, rather than every run newest first until a page of jobs is found. A
+    // live status stays on its own index: only jobs are stored while live, and most jobs ended.
+    const live = q.status !== undefined && !TERMINAL_STATUSES.includes(q.status);
+    if (o.jobsOnly && !q.trigger && !live) return newestOfEach(db, runs.trigger, JOB_TRIGGERS, where, q.limit);
+    return newestRuns(db, where, null, q.limit);
+  }
   if (names.length <= MERGE_NAMES) return newestOfEach(db, runs.functionName, names, where, q.limit);
   return newestRuns(db, where, names, q.limit);
 }
@@ -348,8 +364,6 @@ function statusCounts(db: Db, where: (SQL | undefined)[]) {
   return db.select({ status: matching.status, n: sql<number>`count(*)` }).from(matching).groupBy(matching.status);
 }
 
-const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
-
 /**
  * Inserts a queued run. With an idempotency key, an existing run with that key wins: the
  * returned row is then the earlier run (`created: false`).
@@ -399,7 +413,7 @@ export async function setRunStatus(
   const update = db
     .update(runs)
     .set(set)
-    .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL}`))
+    .where(and(eq(runs.id, id), sql`${runs.status} not in ${TERMINAL_STATUSES}`))
     .returning({ id: runs.id });
   if (!countsStatus(patch.status)) return (await update).length > 0;
   const [, changed] = await db.batch([rollupOnEnd(db, id, patch.status, patch.endedAt ?? Date.now()), update]);
@@ -437,7 +451,7 @@ export async function finishDurableRun(
       startedAt: sql`coalesce(${runs.startedAt}, ${result.startedAt})`,
       endedAt: result.endedAt,
     })
-    .where(and(eq(runs.id, run.id), sql`${runs.status} not in ${TERMINAL}`));
+    .where(and(eq(runs.id, run.id), sql`${runs.status} not in ${TERMINAL_STATUSES}`));
   await db.$client.batch([
     statementOf(db, rollupOnEnd(db, run.id, result.status, result.endedAt)),
     statementOf(db, update),
