@@ -14,7 +14,6 @@ export type RunTrigger = z.infer<typeof RunTrigger>;
 /** Runs that ran inside the request that asked for them: every other trigger makes a job. */
 export const SYNC_TRIGGERS: readonly RunTrigger[] = ["tool", "mcp"];
 export const isJobTrigger = (trigger: string): boolean => !SYNC_TRIGGERS.includes(trigger as RunTrigger);
-export const JOB_TRIGGERS: readonly RunTrigger[] = RunTrigger.options.filter(isJobTrigger);
 
 export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"]);
 export type RunStatus = z.infer<typeof RunStatus>;

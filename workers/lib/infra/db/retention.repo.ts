@@ -5,10 +5,10 @@
  */
 import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { RunStatus, SYNC_TRIGGERS, TERMINAL_STATUSES } from "../../contracts/runs";
+import { RunStatus, TERMINAL_STATUSES } from "../../contracts/runs";
 import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
-import { functions, runLogs, runSpans, runSteps, runs, toolCallKeys, webhookDeliveries } from "./schema";
+import { functions, isJobRun, runLogs, runSpans, runSteps, runs, toolCallKeys, webhookDeliveries } from "./schema";
 
 const DAY_MS = 86_400_000;
 /** D1 takes at most 100 bound parameters per statement. */
@@ -91,7 +91,7 @@ export function runsWithPayloads(db: Db, ids: string[]): Promise<string[]> {
 
 /** Those of these runs that are jobs: each has a Durable Object with its live state and step results. */
 export function jobRunsOf(db: Db, ids: string[]): Promise<string[]> {
-  return runIdsWhere(db, ids, notInArray(runs.trigger, [...SYNC_TRIGGERS]));
+  return runIdsWhere(db, ids, isJobRun);
 }
 
 /** Deletes these runs and everything they own in one batch (one short implicit transaction). */

@@ -2,23 +2,14 @@
  * Runs and their traces in D1. A finished tool run is written in one batch (an implicit
  * transaction), after the response has been sent.
  */
-import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
-import {
-  JOB_TRIGGERS,
-  type RunError,
-  type RunStatus,
-  type RunsQuery,
-  type RunTrigger,
-  SYNC_TRIGGERS,
-  TERMINAL_STATUSES,
-  type Trace,
-} from "../../contracts/runs";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, TERMINAL_STATUSES, type Trace } from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import { idTimePrefix } from "../ids";
 import { boundInsert, statementOf } from "./bound-insert";
 import type { Db } from "./functions.repo";
 import { countsStatus, rollupOnEnd, rollupStatements } from "./rollups.repo";
-import { functions, runLogs, runSpans, runSteps, runs } from "./schema";
+import { functions, isJobRun, runLogs, runSpans, runSteps, runs } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
 const MAX_PARAMS = 100;
@@ -196,7 +187,7 @@ const RUN_ID_PREFIX = /^run_[0-9a-z]{1,26}$/;
  * 0-9 and '-' (all below '~'). Ids begin with their creation time, so since/until are id ranges.
  */
 function runsWhere(q: RunsQuery, o: { jobsOnly?: boolean }): (SQL | undefined)[] {
-  const where: (SQL | undefined)[] = o.jobsOnly ? [notInArray(runs.trigger, [...SYNC_TRIGGERS])] : [];
+  const where: (SQL | undefined)[] = o.jobsOnly ? [isJobRun] : [];
   if (q.function?.endsWith("*")) {
     const prefix = q.function.slice(0, -1);
     where.push(gte(runs.functionName, prefix), lt(runs.functionName, `${prefix}~`));
@@ -262,13 +253,13 @@ async function namesOf(db: Db, q: RunsQuery, allowed: readonly string[] | null):
 }
 
 /**
- * The newest runs for each of several values of an indexed column (function names, statuses,
- * triggers): one read per value through its (column, id) index, in one batch, merged. An IN list
- * over that index would make SQLite sort every matching run.
+ * The newest runs for each of several values of an indexed column (function names, statuses):
+ * one read per value through its (column, id) index, in one batch, merged. An IN list over that
+ * index would make SQLite sort every matching run.
  */
 async function newestOfEach(
   db: Db,
-  column: typeof runs.functionName | typeof runs.status | typeof runs.trigger,
+  column: typeof runs.functionName | typeof runs.status,
   values: readonly string[],
   where: (SQL | undefined)[],
   limit: number,
@@ -305,14 +296,7 @@ export async function listRuns(
   const names = await namesOf(db, q, allowedFunctions);
   const where = runsWhere({ ...q, function: undefined }, o);
   if (q.cursor) where.push(lt(runs.id, q.cursor));
-  if (names === null) {
-    // Jobs can be a few among millions of tool calls: read each job trigger's newest through the
-    // (trigger, id) index, rather than every run newest first until a page of jobs is found. A
-    // live status stays on its own index: only jobs are stored while live, and most jobs ended.
-    const live = q.status !== undefined && !TERMINAL_STATUSES.includes(q.status);
-    if (o.jobsOnly && !q.trigger && !live) return newestOfEach(db, runs.trigger, JOB_TRIGGERS, where, q.limit);
-    return newestRuns(db, where, null, q.limit);
-  }
+  if (names === null) return newestRuns(db, where, null, q.limit);
   if (names.length <= MERGE_NAMES) return newestOfEach(db, runs.functionName, names, where, q.limit);
   return newestRuns(db, where, names, q.limit);
 }
@@ -477,7 +461,7 @@ export async function saveTrace(db: Db, run: { id: string; functionName: string 
 /** Failed or timed-out job runs that have not been replayed: the dead-letter list (read per status, in id order). */
 export async function listDeadLetter(db: Db, limit: number, allowedFunctions: readonly string[] | null): Promise<RunRow[]> {
   const where: (SQL | undefined)[] = [
-    notInArray(runs.trigger, [...SYNC_TRIGGERS]),
+    isJobRun,
     sql`not exists (select 1 from runs child where child.parent_run_id = ${runs.id} and child.trigger = 'replay')`,
     allowedFunctions ? inArray(runs.functionName, [...allowedFunctions]) : undefined,
   ];
@@ -492,7 +476,7 @@ export async function listOverdueJobs(db: Db, now: number, limit = 100): Promise
     .where(
       and(
         inArray(runs.status, ["running", "waiting"]),
-        notInArray(runs.trigger, [...SYNC_TRIGGERS]),
+        isJobRun,
         sql`${runs.startedAt} + (select json_extract(v.manifest, '$.jobTimeoutMs') from function_versions v where v.id = ${runs.versionId}) < ${now}`,
       ),
     )
@@ -508,7 +492,7 @@ export async function listLiveJobs(db: Db, o: { functionName?: string; startedBe
     .where(
       and(
         inArray(runs.status, ["queued", "running", "waiting"]),
-        notInArray(runs.trigger, [...SYNC_TRIGGERS]),
+        isJobRun,
         o.functionName === undefined ? undefined : eq(runs.functionName, o.functionName),
         o.startedBefore === undefined ? undefined : lt(runs.startedAt, o.startedBefore),
       ),

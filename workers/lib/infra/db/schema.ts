@@ -2,9 +2,13 @@
  * The D1 schema (drizzle). The only place tables are described; migrations are generated from it
  * with `npm run db:generate`. Times are epoch milliseconds.
  */
-import { isNotNull } from "drizzle-orm";
+import { isNotNull, sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SYNC_TRIGGERS } from "../../contracts/runs";
 import { DURATION_BUCKETS } from "../../domain/metrics";
+
+/** The synchronous triggers as an SQL list literal: ('tool', 'mcp'). */
+const SYNC_LIST = sql.raw(`(${SYNC_TRIGGERS.map((t) => `'${t}'`).join(", ")})`);
 
 export const functions = sqliteTable(
   "functions",
@@ -92,8 +96,19 @@ export const runs = sqliteTable(
     // A run's children (GET /v1/runs/:id, cancel propagation) and the size of an invoke tree.
     index("runs_parent").on(t.parentRunId, t.id).where(isNotNull(t.parentRunId)),
     index("runs_root").on(t.rootRunId),
+    // The jobs lists (GET /v1/jobs, MCP tasks) in id order, of all functions or of some, through
+    // entries of job runs only: a tool call adds none, and jobs among millions of tool calls are
+    // still read one page at a time.
+    index("runs_jobs_id").on(t.id).where(sql`${t.trigger} not in ${SYNC_LIST}`),
+    index("runs_jobs_fn_id").on(t.functionName, t.id).where(sql`${t.trigger} not in ${SYNC_LIST}`),
   ],
 );
+
+/**
+ * "This run is a job", for queries. Literal SQL, never bound values: SQLite uses the partial
+ * indexes above only for a condition that repeats theirs word for word.
+ */
+export const isJobRun = sql`${runs.trigger} not in ${SYNC_LIST}`;
 
 export const runSteps = sqliteTable(
   "run_steps",

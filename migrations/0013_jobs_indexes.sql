@@ -1,0 +1,2 @@
+CREATE INDEX `runs_jobs_id` ON `runs` (`id`) WHERE "runs"."trigger" not in ('tool', 'mcp');--> statement-breakpoint
+CREATE INDEX `runs_jobs_fn_id` ON `runs` (`function_name`,`id`) WHERE "runs"."trigger" not in ('tool', 'mcp');
