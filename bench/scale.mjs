@@ -1,7 +1,8 @@
 // Suite "scale": Kiln with many stored runs. Against a seeded local D1 (BENCH_SCALE_STATE, a
 // folder filled by `npm run seed:runs -- N --persist-to DIR`, kept; else BENCH_SCALE_RUNS runs,
 // default 200,000, seeded into a fresh folder and deleted afterwards), it measures p50/p99 of
-// GET /v1/runs (no filter, each filter, text search, a deep cursor page), /v1/runs/counts and
+// GET /v1/runs (no filter, each filter, text search, a deep cursor page), GET /v1/jobs (all, one
+// function), /v1/runs/counts and
 // GET /v1/runs/:id, one request at a time, next to issue 15's bars (p50 ≤ 20 ms, p99 ≤ 50 ms);
 // then the dashboard's runs page in Chromium (bar: under 1 s), the database size, bytes per
 // stored run of the seeded mix, and bytes per run of a simple tool run (growth of the pages in use
@@ -78,6 +79,8 @@ function shapes(ids) {
     ["list, q (common word)", "/v1/runs?limit=50&q=refund"],
     ["list, q (run id prefix)", `/v1/runs?limit=50&q=${ids.idPrefix}`],
     ["list, deep cursor page", `/v1/runs?limit=50&cursor=${ids.deepCursor}`],
+    ["jobs list, no filter", "/v1/jobs?limit=50"],
+    ["jobs list, function", "/v1/jobs?limit=50&function=billing-sync"],
     ["counts, no filter", "/v1/runs/counts"],
     ["detail of a job run", `/v1/runs/${ids.jobRun}`],
   ];
