@@ -2,7 +2,7 @@
  * The command palette (⌘K / Ctrl-K): jump to a page, a function, or a run or job by its id; "?"
  * lists the keyboard shortcuts. A native <dialog> (modal: focus stays inside, Escape closes it).
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Session } from "../api";
 import { navigate } from "../router";
 import { hasScope, NAV } from "./layout";
@@ -46,7 +46,9 @@ export function CommandPalette({ session }: { session: Session }) {
   const [active, setActive] = useState(0);
   const [functions, setFunctions] = useState<string[]>([]);
 
-  useEffect(() => {
+  // A layout effect: the shortcut works as soon as the page shows. A plain effect runs after the
+  // first paint, so a Ctrl-K pressed at once was lost (the e2e test lost it under CI load).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k") {
         e.preventDefault();
