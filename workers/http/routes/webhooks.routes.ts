@@ -5,6 +5,7 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { LIVE_STATUSES } from "../../lib/contracts/runs";
 import {
   CreateWebhookRequest,
   DeliveriesQuery,
@@ -186,7 +187,7 @@ export const webhooksRoutes = new Hono<AppEnv>()
         : q.status === "failed"
           ? { storedStatus: "accepted", runStatuses: FAILED_RUN_STATUSES }
           : q.status === "accepted"
-            ? { storedStatus: "accepted", runStatuses: ["queued", "running", "waiting"] }
+            ? { storedStatus: "accepted", runStatuses: [...LIVE_STATUSES] }
             : { storedStatus: q.status };
     const rows = await listDeliveries(c.get("db"), endpoint.id, { ...filter, cursor: q.cursor, limit: q.limit });
     const last = rows.length === q.limit ? rows.at(-1)?.id : undefined;

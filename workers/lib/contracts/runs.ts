@@ -19,6 +19,8 @@ export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "f
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "timed_out"];
+/** A run not yet ended (only jobs are ever stored in one of these). */
+export const LIVE_STATUSES: readonly RunStatus[] = RunStatus.options.filter((s) => !TERMINAL_STATUSES.includes(s));
 
 export const RunError = z.object({
   message: z.string(),

@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, exists, gt, inArray, like, lt, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { RunStatus, TERMINAL_STATUSES } from "../../contracts/runs";
+import { LIVE_STATUSES } from "../../contracts/runs";
 import { idTimePrefix } from "../ids";
 import type { Db } from "./functions.repo";
 import { functions, isJobRun, runLogs, runSpans, runSteps, runs, toolCallKeys, webhookDeliveries } from "./schema";
@@ -17,10 +17,7 @@ const IDS_PER_STATEMENT = 90;
 /** `> 0` rather than `is not null`: a range SQLite reads through functions_retention (days are ≥ 1). */
 const hasOwnRetention = gt(functions.retentionDays, 0);
 /** A run that has ended, as NOT IN the live statuses: an IN list would lead SQLite to runs_status_id and a sort of every old run. */
-const ended = notInArray(
-  runs.status,
-  RunStatus.options.filter((s) => !TERMINAL_STATUSES.includes(s)),
-);
+const ended = notInArray(runs.status, [...LIVE_STATUSES]);
 
 /**
  * Ids of ended runs past their retention, oldest first, at most `limit`. A job still live (a long

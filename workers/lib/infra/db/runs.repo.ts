@@ -3,7 +3,15 @@
  * transaction), after the response has been sent.
  */
 import { and, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { type RunError, type RunStatus, type RunsQuery, type RunTrigger, TERMINAL_STATUSES, type Trace } from "../../contracts/runs";
+import {
+  LIVE_STATUSES,
+  type RunError,
+  type RunStatus,
+  type RunsQuery,
+  type RunTrigger,
+  TERMINAL_STATUSES,
+  type Trace,
+} from "../../contracts/runs";
 import { scheduleRunKey } from "../../domain/schedule-slots";
 import { idTimePrefix } from "../ids";
 import { boundInsert, statementOf } from "./bound-insert";
@@ -491,7 +499,7 @@ export async function listLiveJobs(db: Db, o: { functionName?: string; startedBe
     .from(runs)
     .where(
       and(
-        inArray(runs.status, ["queued", "running", "waiting"]),
+        inArray(runs.status, [...LIVE_STATUSES]),
         isJobRun,
         o.functionName === undefined ? undefined : eq(runs.functionName, o.functionName),
         o.startedBefore === undefined ? undefined : lt(runs.startedAt, o.startedBefore),
@@ -528,7 +536,7 @@ export async function listLiveChildJobs(db: Db, parentRunId: string): Promise<Ru
   return db
     .select()
     .from(runs)
-    .where(and(eq(runs.parentRunId, parentRunId), eq(runs.trigger, "invoke"), inArray(runs.status, ["queued", "running", "waiting"])))
+    .where(and(eq(runs.parentRunId, parentRunId), eq(runs.trigger, "invoke"), inArray(runs.status, [...LIVE_STATUSES])))
     .all();
 }
 

@@ -87,9 +87,9 @@ export const runs = sqliteTable(
     index("runs_fn_id").on(t.functionName, t.id),
     index("runs_status_id").on(t.status, t.id),
     index("runs_trigger_id").on(t.trigger, t.id),
-    // Partial indexes of the two sparse columns: a run without a key or a parent (every tool call
-    // and root run) adds no entry to them. Every query on them compares the column, so SQLite
-    // knows it is not null and uses them.
+    // The two sparse columns are indexed where set only: a run without a key or a parent (every
+    // tool call, every root run) adds no entry. Every query on them compares the column, so SQLite
+    // knows it is not null and uses these partial indexes.
     // The runs of one schedule (`sched:<id>:…` keys, a key range) whatever their function.
     index("runs_idempotency").on(t.idempotencyKey).where(isNotNull(t.idempotencyKey)),
     uniqueIndex("runs_fn_idempotency").on(t.functionId, t.idempotencyKey).where(isNotNull(t.idempotencyKey)),
